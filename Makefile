@@ -1,0 +1,68 @@
+# Two commands set everything up on a fresh machine:
+#   make lab    opens the course in JupyterLab (LAB_ARGS="--no-browser --port 8888" for headless)
+#   make test   installs what the tests need and runs the whole suite
+# A virtual environment is created in .venv unless one is already active.
+
+SHELL := /bin/bash
+VENV ?= $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),$(CURDIR)/.venv)
+PY := $(VENV)/bin/python
+# nbgrader shells out to alembic, jupyter to its own commands: the venv's bin comes first for everything.
+export PATH := $(VENV)/bin:$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+NEED := scripts/need-system-package.sh
+
+.PHONY: lab test setup test-setup system-lab system-test clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make lab    - set up and open the course in JupyterLab (LAB_ARGS=... passes options)"
+	@echo "make test   - set up and run every test (unit, property, notebooks, browser, grading)"
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Stamps make a second run skip what is done; they are invalidated when pyproject.toml changes.
+$(VENV)/.stamp-install: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-install
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.stamp-extensions: $(VENV)/.stamp-install
+	for ext in formgrader assignment_list course_list validate_assignment; do \
+	  jupyter server extension enable --sys-prefix nbgrader.server_extensions.$$ext >/dev/null || exit 1; done
+	jupyter labextension enable --level=sys_prefix @jupyter/nbgrader >/dev/null
+	jupyter labextension enable --level=sys_prefix @jupyter-widgets/jupyterlab-manager >/dev/null
+	jupyter labextension list 2>&1 | grep -q '@jupyter/nbgrader.*enabled' \
+	  || { echo "error: the nbgrader JupyterLab extension is not enabled" >&2; exit 1; }
+	jupyter labextension list 2>&1 | grep -q '@jupyter-widgets/jupyterlab-manager.*enabled' \
+	  || { echo "error: the ipywidgets JupyterLab extension is not enabled" >&2; exit 1; }
+	touch $@
+
+system-lab:
+	@$(NEED) dot graphviz
+
+system-test: system-lab
+	@$(NEED) chromium chromium
+	@$(NEED) bwrap bubblewrap
+	@$(NEED) npm npm
+
+setup: system-lab $(VENV)/.stamp-install $(VENV)/.stamp-extensions
+
+test-setup: setup system-test $(VENV)/.stamp-test
+	@$(MAKE) --no-print-directory -f mk/assets.mk PY=$(PY)
+
+lab: setup
+	jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/00-start-here.ipynb
+
+test: test-setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,4 @@
+"""`python -m autograder` is the `autograder` command."""
+from autograder.cli import main
+
+raise SystemExit(main())
