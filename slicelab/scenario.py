@@ -1,0 +1,437 @@
+"""Scenarios as data, replayed on a slicelab Cluster into a Timeline of frames.
+
+A scenario (`slicelab/scenarios/NAME.yaml`) lists steps: what happens (`do`: apply manifests, delete
+objects, resume a paused controller, a client's DNS lookup or connection) and what the lesson says about
+it (the process table's action, resource, details, result). Words may name facts of the replay in
+braces — `{endpoints}`, `{candidates}` … — so a variation tells its own numbers. A variation names a
+`base` scenario and replaces the fields of the steps it changes.
+
+`Scenario.replay()` runs the steps on a fresh Cluster and returns a Timeline: frame 0 is the start, frame
+N the state after step N — the cluster's objects, the controller writes of the step and the client's
+outcome. Frames are plain data computed once; every view of the course draws from them. A frame also
+answers `get(...)` like a cluster, so kubectl output and client checks can be computed for any step.
+"""
+from __future__ import annotations
+
+import copy
+import ipaddress
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import yaml
+
+from slicelab import network
+from slicelab.selectors import matches
+
+__all__ = ["Scenario", "Step", "Timeline", "Frame", "Tracker", "ScenarioError", "load_scenario",
+           "list_scenarios"]
+
+KINDS = ("Service", "Pod", "Node", "Endpoints", "EndpointSlice")
+OPERATIONS = ("apply", "delete", "resume", "lookup", "connect")
+WORD_FIELDS = ("action", "resource", "details", "result")
+STEP_SECONDS = 5  # simulated time between steps, so AGE columns move
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the file and the field."""
+
+
+# ----------------------------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class Step:
+    number: int
+    action: str
+    resource: str
+    details: str
+    result: str
+    stages: tuple[str, ...]
+    ops: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The cluster after one step (step 0 = Start), with what the step did and what the lesson says."""
+
+    step: int
+    words: Mapping[str, str]                    # action/resource/details/result, facts filled in
+    stages: tuple[str, ...]
+    state: Mapping[str, tuple[dict, ...]]       # kind -> manifests, as Cluster.get returns them
+    writes: tuple[dict, ...]                    # controller writes of this step, in order
+    client: Any                                 # network.DnsAnswer | network.Connection | None
+    kubectl: Mapping[str, str]                  # the scenario's kubectl commands -> their output
+    now: datetime | None = None
+    ops: tuple[Mapping[str, Any], ...] = ()
+
+    def get(self, kind: str, namespace: str | None = "default", name: str | None = None,
+            label_selector: str | None = None) -> list[dict]:
+        """Read this frame like a cluster (`Cluster.get`'s signature); returns copies."""
+        out = []
+        for obj in self.state.get(kind, ()):
+            meta = obj.get("metadata", {})
+            if namespace is not None and meta.get("namespace", "default") != namespace:
+                continue
+            if name is not None and meta.get("name") != name:
+                continue
+            if label_selector and not matches(label_selector, meta.get("labels") or {}):
+                continue
+            out.append(copy.deepcopy(obj))
+        return out
+
+    def run_kubectl(self, command: str) -> str:
+        """kubectl's output for this frame (slicelab's kubectl renderer reading the frame)."""
+        if command in self.kubectl:
+            return self.kubectl[command]
+        from slicelab.views.kubectl import run_kubectl
+        return run_kubectl(self, command.removeprefix("kubectl ").strip())
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """The status tracker: IP lists per row and column, computed from the frames."""
+
+    columns: tuple[str, ...]
+    steps: tuple[int, ...]                       # the step each column shows the state after
+    rows: Mapping[str, tuple[tuple[str, ...], ...]]
+
+    def column_for(self, step: int) -> int:
+        """Index of the column showing the state at `step` (the last column at or before it)."""
+        index = 0
+        for i, s in enumerate(self.steps):
+            if s <= step:
+                index = i
+        return index
+
+    def as_json(self) -> dict:
+        return {"columns": list(self.columns), "rows": {k: [list(c) for c in v] for k, v in self.rows.items()}}
+
+
+@dataclass
+class Timeline:
+    """One frame per step of a replayed scenario; frame 0 is the start."""
+
+    scenario: "Scenario"
+    frames: tuple[Frame, ...]
+    concurrent: bool = False
+    _tracker: Tracker | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, step: int) -> Frame:
+        return self.frames[step]
+
+    def __iter__(self) -> Iterator[Frame]:
+        return iter(self.frames)
+
+    @property
+    def steps(self) -> int:
+        """Number of steps (frames minus the start)."""
+        return len(self.frames) - 1
+
+    @property
+    def tracker(self) -> Tracker:
+        if self._tracker is None:
+            self._tracker = compute_tracker(self)
+        return self._tracker
+
+    def process_table(self) -> list[dict]:
+        """Rows of the process table: step, action, resource, details, result."""
+        return [{"step": f.step, **{k: f.words[k] for k in WORD_FIELDS}} for f in self.frames[1:]]
+
+
+# -------------------------------------------------------------------------------------------- facts
+def _ip_key(ip: str) -> tuple:
+    try:
+        addr = ipaddress.ip_address(ip)
+        return (addr.version, int(addr))
+    except ValueError:
+        return (9, ip)
+
+
+def sort_ips(ips) -> list[str]:
+    """Unique IPs in numeric order (a set view: the tracker does not promise any stored order)."""
+    return sorted(set(ips), key=_ip_key)
+
+
+def pod_ips(source, selector: str, namespace: str = "default") -> list[str]:
+    """IPs of the Pods matching a label selector."""
+    return sort_ips(p.get("status", {}).get("podIP") for p in source.get("Pod", namespace=namespace,
+                                                                          label_selector=selector)
+                    if p.get("status", {}).get("podIP"))
+
+
+def endpoints_ips(source, service: str, namespace: str = "default") -> list[str]:
+    """The ready addresses of the Service's v1 Endpoints — the IPs `kubectl get endpoints` shows."""
+    ips = []
+    for ep in source.get("Endpoints", namespace=namespace, name=service):
+        for subset in ep.get("subsets") or []:
+            ips += [a["ip"] for a in subset.get("addresses") or []]
+    return sort_ips(ips)
+
+
+def slice_ips(source, service: str, namespace: str = "default") -> list[str]:
+    """Every address in the Service's EndpointSlices, whatever its conditions (as kubectl shows them)."""
+    ips = []
+    for eps in source.get("EndpointSlice", namespace=namespace,
+                          label_selector=f"{network.SERVICE_NAME_LABEL}={service}"):
+        for ep in eps.get("endpoints") or []:
+            ips += ep.get("addresses") or []
+    return sort_ips(ips)
+
+
+def compute_tracker(timeline: Timeline) -> Tracker:
+    spec = timeline.scenario.tracker
+    ns = timeline.scenario.namespace
+    columns = tuple(spec["columns"])
+    steps = tuple(min(int(s), timeline.steps) for s in spec["columns"].values())
+    rows: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for row in spec["rows"]:
+        cells = []
+        for s in steps:
+            frame = timeline[s]
+            if "pods" in row:
+                cells.append(tuple(pod_ips(frame, row["pods"], ns)))
+            elif "endpoints" in row:
+                cells.append(tuple(endpoints_ips(frame, row["endpoints"], ns)))
+            else:
+                cells.append(tuple(slice_ips(frame, row["endpointslices"], ns)))
+        rows[row["label"]] = tuple(cells)
+    return Tracker(columns, steps, rows)
+
+
+def _join(ips, sep: str = ", ") -> str:
+    return sep.join(ips) if ips else "none"
+
+
+# ------------------------------------------------------------------------------------------ scenario
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    summary: str
+    steps: tuple[Step, ...]
+    stages: tuple[str, ...]
+    service: str
+    namespace: str = "default"
+    cluster: Mapping[str, Any] = field(default_factory=dict)
+    paused: tuple[str, ...] = ()
+    client_seed: int = 0
+    tracker: Mapping[str, Any] = field(default_factory=dict)
+    kubectl: tuple[str, ...] = ()
+    key_moments: tuple[Mapping[str, Any], ...] = ()
+    quiz: tuple[Mapping[str, Any], ...] = ()
+    snapshot: tuple[str, ...] = ()
+    stop_note: str = ""
+    base: str | None = None
+
+    def replay(self, concurrent: bool = False) -> Timeline:
+        """Run the steps on a fresh Cluster; `concurrent=True` runs every controller from the start,
+        as a real cluster does, instead of keeping the scenario's `paused` controllers for later steps."""
+        from slicelab.cluster import Cluster
+        cluster = Cluster(**dict(self.cluster))
+        if not concurrent:
+            for name in self.paused:
+                cluster.pause_controller(name)
+        rng = random.Random(self.client_seed)
+        frames = [self._frame(cluster, 0, None, (), None, {})]
+        for step in self.steps:
+            cluster.tick(STEP_SECONDS)
+            writes: list[dict] = []
+            client = None
+            facts: dict[str, list[str]] = {"applied": [], "deleted": []}
+            for op in step.ops:
+                verb, arg = next(iter(op.items()))
+                if verb == "apply":
+                    writes += cluster.apply(copy.deepcopy(arg)) or []
+                    facts["applied"] += [o.get("status", {}).get("podIP") for o in arg
+                                         if o.get("kind") == "Pod" and o.get("status", {}).get("podIP")]
+                elif verb == "delete":
+                    writes += self._delete(cluster, arg, facts)
+                elif verb == "resume":
+                    if not concurrent:
+                        writes += cluster.resume_controller(arg) or []
+                elif verb == "lookup":
+                    client = network.resolve(cluster, arg, self.namespace)
+                else:
+                    client = network.connect(cluster, arg["service"], arg.get("port"),
+                                             arg.get("namespace", self.namespace), rng=rng)
+            frames.append(self._frame(cluster, step.number, step, tuple(writes), client, facts))
+        return Timeline(self, tuple(frames), concurrent)
+
+    def _delete(self, cluster, arg: Mapping[str, Any], facts: dict) -> list[dict]:
+        ns = arg.get("namespace", self.namespace)
+        if "name" in arg:
+            targets = cluster.get(arg["kind"], namespace=ns, name=arg["name"])
+        else:
+            targets = cluster.get(arg["kind"], namespace=ns, label_selector=arg["selector"])
+        writes: list[dict] = []
+        for obj in targets:
+            if obj.get("kind", arg["kind"]) == "Pod" and obj.get("status", {}).get("podIP"):
+                facts["deleted"].append(obj["status"]["podIP"])
+            writes += cluster.delete(arg["kind"], obj["metadata"]["name"], ns) or []
+        return writes
+
+    def _frame(self, cluster, number: int, step: Step | None, writes: tuple, client, facts: dict) -> Frame:
+        state = {kind: tuple(cluster.get(kind, namespace=None)) for kind in KINDS}
+        frame = Frame(number, {}, step.stages if step else (), state, writes, client, {},
+                      cluster.now, step.ops if step else ())
+        kubectl = {cmd: cluster.kubectl(cmd) for cmd in self.kubectl}
+        words = self._words(frame, step, client, facts) if step else {k: "" for k in WORD_FIELDS}
+        return Frame(number, words, frame.stages, state, writes, client, kubectl, cluster.now, frame.ops)
+
+    def _words(self, frame: Frame, step: Step, client, facts: dict) -> dict[str, str]:
+        svc = frame.get("Service", self.namespace, self.service)
+        selector = ",".join(f"{k}={v}" for k, v in (svc[0].get("spec", {}).get("selector") or {}).items()) \
+            if svc else "none"
+        if isinstance(client, network.Connection):
+            candidates = network.usable_backends(list(client.candidates))
+        else:
+            candidates = network.usable_backends(network.backends(frame, self.service, None, self.namespace)) \
+                if svc else []
+        values = {
+            "selector": selector,
+            "applied": _join(sort_ips(facts.get("applied", []))),
+            "deleted": _join(sort_ips(facts.get("deleted", []))),
+            "pods": _join(pod_ips(frame, selector, self.namespace)) if svc and selector != "none" else "none",
+            "endpoints": _join(endpoints_ips(frame, self.service, self.namespace)),
+            "slices": _join(slice_ips(frame, self.service, self.namespace)),
+            "candidates": _join(sort_ips(b.ip for b in candidates), " or "),
+            "connected": client.backend.ip if isinstance(client, network.Connection) and client.backend else "none",
+            "max_per_slice": str(self.cluster.get("max_endpoints_per_slice", 100)),
+        }
+        out = {}
+        for key in WORD_FIELDS:
+            template = getattr(step, key)
+            try:
+                out[key] = template.format_map(values)
+            except (KeyError, ValueError, IndexError) as exc:
+                raise ScenarioError(f"scenario {self.name!r}: steps[{step.number}].{key}: cannot fill "
+                                    f"{template!r} ({exc}); known facts: {', '.join(values)}") from None
+        return out
+
+
+# ------------------------------------------------------------------------------------------- loading
+def _scenario_dir():
+    return resources.files("slicelab") / "scenarios"
+
+
+def list_scenarios() -> list[str]:
+    """Names of the scenarios shipped with slicelab, the seed first."""
+    names = sorted(p.name[:-5] for p in _scenario_dir().iterdir() if p.name.endswith(".yaml"))
+    return sorted(names, key=lambda n: (n != "seed", n))
+
+
+def _read(name: str | Path) -> tuple[str, dict]:
+    path = Path(name) if str(name).endswith((".yaml", ".yml")) else None
+    if path is not None:
+        label, text = str(path), _read_text(path)
+    else:
+        if str(name) not in list_scenarios():
+            raise ScenarioError(f"unknown scenario {str(name)!r}; known: {', '.join(list_scenarios())}")
+        label = f"{name}.yaml"
+        text = (_scenario_dir() / label).read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{label}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{label}: a scenario is a mapping with name, steps, ...")
+    return label, data
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _merge_variation(label: str, data: dict, seen: tuple[str, ...]) -> dict:
+    base_name = data["base"]
+    if base_name in seen:
+        raise ScenarioError(f"{label}: base: {base_name!r} makes a cycle")
+    _, base = _read(base_name)
+    if "base" in base:
+        base = _merge_variation(f"{base_name}.yaml", base, seen + (base_name,))
+    merged = {**base, **{k: v for k, v in data.items() if k != "steps"}}
+    steps = [dict(s) for s in base.get("steps", [])]
+    for number, change in (data.get("steps") or {}).items():
+        if not isinstance(number, int) or not 1 <= number <= len(steps):
+            raise ScenarioError(f"{label}: steps: {number!r} is not a step number of {base_name} "
+                                f"(1..{len(steps)})")
+        if not isinstance(change, dict):
+            raise ScenarioError(f"{label}: steps.{number}: expected a mapping of fields to replace")
+        steps[number - 1].update(change)
+    merged["steps"] = steps
+    return merged
+
+
+def _need(label: str, where: str, value: Any, kind: type) -> Any:
+    if not isinstance(value, kind):
+        raise ScenarioError(f"{label}: {where}: expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _check_op(label: str, where: str, op: Any) -> Mapping[str, Any]:
+    if not isinstance(op, dict) or len(op) != 1 or next(iter(op)) not in OPERATIONS:
+        raise ScenarioError(f"{label}: {where}: an operation is one of {', '.join(OPERATIONS)} (got {op!r})")
+    verb, arg = next(iter(op.items()))
+    if verb == "apply":
+        items = _need(label, f"{where}.apply", arg, list)
+        for i, item in enumerate(items):
+            _need(label, f"{where}.apply[{i}]", item, dict)
+    elif verb == "delete":
+        _need(label, f"{where}.delete", arg, dict)
+        if "kind" not in arg or ("name" in arg) == ("selector" in arg):
+            raise ScenarioError(f"{label}: {where}.delete: give kind and exactly one of name, selector")
+    elif verb == "connect":
+        _need(label, f"{where}.connect", arg, dict)
+        if "service" not in arg:
+            raise ScenarioError(f"{label}: {where}.connect.service: required")
+    else:
+        _need(label, f"{where}.{verb}", arg, str)
+    return op
+
+
+def load_scenario(name: str | Path) -> Scenario:
+    """Load a shipped scenario by name (`seed`, see `list_scenarios()`) or a YAML file by path."""
+    label, data = _read(name)
+    if "base" in data:
+        data = _merge_variation(label, data, (str(data.get("name", name)),))
+    for key in ("name", "steps", "service", "tracker"):
+        if key not in data:
+            raise ScenarioError(f"{label}: {key}: required")
+    stages = tuple(data.get("stages") or ())
+    steps = []
+    for i, raw in enumerate(_need(label, "steps", data["steps"], list), start=1):
+        where = f"steps[{i}]"
+        _need(label, where, raw, dict)
+        for key in WORD_FIELDS:
+            _need(label, f"{where}.{key}", raw.get(key), str)
+        step_stages = tuple(raw.get("stages") or ())
+        unknown = [s for s in step_stages if s not in stages]
+        if unknown:
+            raise ScenarioError(f"{label}: {where}.stages: {unknown[0]!r} is not one of the scenario's stages")
+        ops = tuple(_check_op(label, f"{where}.do[{j}]", op)
+                    for j, op in enumerate(_need(label, f"{where}.do", raw.get("do"), list)))
+        steps.append(Step(i, raw["action"], raw["resource"], raw["details"], raw["result"], step_stages, ops))
+    tracker = _need(label, "tracker", data["tracker"], dict)
+    _need(label, "tracker.columns", tracker.get("columns"), dict)
+    for j, row in enumerate(_need(label, "tracker.rows", tracker.get("rows"), list)):
+        if not isinstance(row, dict) or "label" not in row or \
+                sum(k in row for k in ("pods", "endpoints", "endpointslices")) != 1:
+            raise ScenarioError(f"{label}: tracker.rows[{j}]: needs label and one of pods, endpoints, "
+                                f"endpointslices")
+    return Scenario(
+        name=str(data["name"]), title=str(data.get("title", data["name"])), summary=str(data.get("summary", "")),
+        steps=tuple(steps), stages=stages, service=str(data["service"]),
+        namespace=str(data.get("namespace", "default")), cluster=dict(data.get("cluster") or {}),
+        paused=tuple(data.get("paused") or ()), client_seed=int(data.get("client_seed", 0)), tracker=tracker,
+        kubectl=tuple(data.get("kubectl") or ()), key_moments=tuple(data.get("key_moments") or ()),
+        quiz=tuple(data.get("quiz") or ()), snapshot=tuple(data.get("snapshot") or ()),
+        stop_note=str(data.get("stop_note", "")), base=data.get("base"),
+    )
