@@ -203,8 +203,12 @@ def compute_tracker(timeline: Timeline) -> Tracker:
     return Tracker(columns, steps, rows)
 
 
-def _join(ips, sep: str = ", ") -> str:
-    return sep.join(ips) if ips else "none"
+def _join(ips, last: str = ", ") -> str:
+    """`a, b, c` (or `a, b or c` with last=" or "); `none` when empty."""
+    ips = list(ips)
+    if len(ips) < 2:
+        return ips[0] if ips else "none"
+    return ", ".join(ips[:-1]) + last + ips[-1]
 
 
 # ------------------------------------------------------------------------------------------ scenario
@@ -301,6 +305,7 @@ class Scenario:
             "slices": _join(slice_ips(frame, self.service, self.namespace)),
             "candidates": _join(sort_ips(b.ip for b in candidates), " or "),
             "connected": client.backend.ip if isinstance(client, network.Connection) and client.backend else "none",
+            "outcome": client.outcome if isinstance(client, network.Connection) else "",
             "max_per_slice": str(self.cluster.get("max_endpoints_per_slice", 100)),
         }
         out = {}
