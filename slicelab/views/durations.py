@@ -1,0 +1,73 @@
+"""The AGE column: how old an object looks to kubectl.
+
+kubectl prints ages with apimachinery's `duration.HumanDuration`, which drops precision as ages grow
+(`90s`, `2m30s`, `45m`, `5h30m`, `3d4h`, `400d`, `2y30d`). Reproducing it exactly lets a lesson show
+the same strings a real cluster prints.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+__all__ = ["human_duration", "parse_timestamp", "age"]
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$")
+
+
+def human_duration(d: timedelta) -> str:
+    """Format a duration the way kubectl's AGE column does (apimachinery HumanDuration)."""
+    seconds = int(d.total_seconds())  # truncates toward zero, like Go's int(d.Seconds())
+    if seconds < -1:
+        return "<invalid>"
+    if seconds < 0:
+        return "0s"
+    if seconds < 60 * 2:
+        return f"{seconds}s"
+    minutes = d // timedelta(minutes=1)
+    if minutes < 10:
+        s = seconds % 60
+        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
+    if minutes < 60 * 3:
+        return f"{minutes}m"
+    hours = d // timedelta(hours=1)
+    if hours < 8:
+        m = minutes % 60
+        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        h = hours % 24
+        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        days = (hours // 24) % 365
+        years = hours // 24 // 365
+        return f"{years}y" if days == 0 else f"{years}y{days}d"
+    return f"{hours // 24 // 365}y"
+
+
+def parse_timestamp(value: str | datetime) -> datetime:
+    """Parse an RFC 3339 timestamp (`2026-01-02T03:04:05Z`, nanoseconds allowed) into an aware datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    m = _RFC3339.match(str(value).strip())
+    if not m:
+        raise ValueError(f"{value!r} is not an RFC 3339 timestamp")
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
+    zone = m.group(8)
+    if zone in ("Z", "z"):
+        tz = timezone.utc
+    else:
+        sign = 1 if zone[0] == "+" else -1
+        tz = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+
+
+def age(creation_timestamp: str | datetime | None, now: datetime) -> str:
+    """The AGE cell of an object: `<unknown>` without a creationTimestamp, else its human duration."""
+    if not creation_timestamp:
+        return "<unknown>"
+    return human_duration(now - parse_timestamp(creation_timestamp))
