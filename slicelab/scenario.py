@@ -305,6 +305,8 @@ class Scenario:
             "slices": _join(slice_ips(frame, self.service, self.namespace)),
             "candidates": _join(sort_ips(b.ip for b in candidates), " or "),
             "connected": client.backend.ip if isinstance(client, network.Connection) and client.backend else "none",
+            "answer": (_join(client.records) if client.records else client.rcode)
+            if isinstance(client, network.DnsAnswer) else "",
             "outcome": client.outcome if isinstance(client, network.Connection) else "",
             "max_per_slice": str(self.cluster.get("max_endpoints_per_slice", 100)),
         }
