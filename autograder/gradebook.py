@@ -1,0 +1,98 @@
+"""The bridge to nbgrader: its course configuration, its ``generate_assignment``, its gradebook.
+
+We never re-implement nbgrader: the student version is made by nbgrader's own GenerateAssignment,
+and scores go into nbgrader's gradebook through ``nbgrader.api.Gradebook``, so formgrader, manual
+grading and the exchange keep working on what we graded.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+
+class CourseError(RuntimeError):
+    """The course or nbgrader could not do what was asked; the message says what and where."""
+
+
+def load_config(course: Path) -> Config:
+    """The course's ``nbgrader_config.py`` (root forced to ``course``), as nbgrader would read it."""
+    config = Config()
+    path = Path(course) / "nbgrader_config.py"
+    if path.exists():
+        config.merge(PyFileConfigLoader(path.name, str(path.parent)).load_config())
+    config.CourseDirectory.root = str(Path(course).resolve())
+    return config
+
+
+def _coursedir(course: Path):
+    from nbgrader.coursedir import CourseDirectory
+    return CourseDirectory(config=load_config(course))
+
+
+def release(course: Path, assignment: str) -> Path:
+    """Run nbgrader's generate_assignment: the student version in ``course/release/<assignment>``."""
+    from nbgrader.apps import NbGraderAPI
+    coursedir = _coursedir(course)
+    api = NbGraderAPI(coursedir=coursedir, config=load_config(course))
+    with _in(course):
+        result = api.generate_assignment(assignment, force=True, create=True)
+    if not result.get("success"):
+        raise CourseError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('log', '')}"
+                          f"{result.get('error', '')}")
+    return Path(coursedir.root) / coursedir.release_directory / assignment
+
+
+@contextmanager
+def _in(folder: Path):
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+class GradebookWriter:
+    """Writes result records into nbgrader's gradebook, one transaction per student."""
+
+    def __init__(self, course: Path, assignment: str):
+        from nbgrader.api import Gradebook, MissingEntry
+        coursedir = _coursedir(course)
+        self.assignment = assignment
+        self._missing = MissingEntry
+        self.gradebook = Gradebook(coursedir.db_url, coursedir.course_id)
+        try:
+            self.gradebook.find_assignment(assignment)
+        except MissingEntry:
+            self.close()
+            raise CourseError(f"{assignment!r} is not in the gradebook {coursedir.db_url}: "
+                              f"run `autograder release {assignment}` first") from None
+
+    def write(self, record: dict) -> None:
+        gradebook = self.gradebook
+        student = record["student_id"]
+        gradebook.update_or_create_student(student)
+        with warnings.catch_warnings():
+            # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; the rows are right.
+            warnings.simplefilter("ignore")
+            gradebook.update_or_create_submission(self.assignment, student)
+        for notebook in record["notebooks"]:
+            for cell in notebook["cells"]:
+                try:
+                    grade = gradebook.find_grade(cell["grade_id"], notebook["name"], self.assignment, student)
+                except self._missing:
+                    continue
+                grade.auto_score = cell["points"]
+        gradebook.db.commit()
+
+    def scores(self) -> dict[str, float]:
+        """Student id -> autograded score, as the gradebook has it (for checks and merges)."""
+        return {s.student.id: s.code_score for s in self.gradebook.assignment_submissions(self.assignment)}
+
+    def close(self) -> None:
+        self.gradebook.close()

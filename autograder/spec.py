@@ -1,0 +1,140 @@
+"""An assignment as the grader knows it, read from the trusted source notebooks (never a submission).
+
+The spec is plain data (JSON-ready), so one submission's grading is a self-contained unit: spec +
+submission in, result record out — on this machine or in a Kubernetes Job.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder.probes import Probe, ProtocolError, parse_test_cell, visible_source
+
+
+class SpecError(ValueError):
+    """The assignment cannot be graded as written; the message names the notebook and cell."""
+
+
+@dataclass
+class CellSpec:
+    """One nbgrader cell of a source notebook that matters for grading.
+
+    kind: "solution" (the student's code goes here), "fixed" (locked code: the source's version runs),
+    "test" (autograded: its probes), "manual" (graded by hand, not here).
+    """
+
+    grade_id: str
+    kind: str
+    source: str = ""
+    points: float = 0.0
+    probes: list[Probe] = field(default_factory=list)
+
+    @property
+    def released_source(self) -> str:
+        return visible_source(self.source) if self.kind == "test" else self.source
+
+
+@dataclass
+class NotebookSpec:
+    name: str
+    cells: list[CellSpec]
+
+    @property
+    def tests(self) -> list[CellSpec]:
+        return [cell for cell in self.cells if cell.kind == "test"]
+
+    @property
+    def max_score(self) -> float:
+        return sum(cell.points for cell in self.tests)
+
+
+@dataclass
+class AssignmentSpec:
+    name: str
+    notebooks: list[NotebookSpec]
+
+    @property
+    def max_score(self) -> float:
+        return sum(nb.max_score for nb in self.notebooks)
+
+    def questions(self) -> list[tuple[str, str, float]]:
+        """(notebook, grade_id, points) of every autograded test cell, in order."""
+        return [(nb.name, cell.grade_id, cell.points) for nb in self.notebooks for cell in nb.tests]
+
+    def to_record(self) -> dict:
+        return {"name": self.name, "notebooks": [
+            {"name": nb.name, "cells": [
+                {"grade_id": c.grade_id, "kind": c.kind, "source": c.source, "points": c.points,
+                 "probes": [p.to_record() for p in c.probes]} for c in nb.cells]}
+            for nb in self.notebooks]}
+
+    @classmethod
+    def from_record(cls, record: dict) -> "AssignmentSpec":
+        return cls(record["name"], [
+            NotebookSpec(nb["name"], [
+                CellSpec(c["grade_id"], c["kind"], c["source"], c["points"], [Probe(**p) for p in c["probes"]])
+                for c in nb["cells"]])
+            for nb in record["notebooks"]])
+
+    def digest(self) -> str:
+        """A fingerprint of everything that decides a grade (tests, expected values, points)."""
+        text = json.dumps(self.to_record(), sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _nbgrader_meta(cell: Any) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
+def cell_kind(cell: Any) -> str | None:
+    """What nbgrader makes of a cell: solution, test, manual, fixed, or None (not an nbgrader cell)."""
+    meta = _nbgrader_meta(cell)
+    if not meta.get("grade_id"):
+        return None
+    code = cell.get("cell_type") == "code"
+    if meta.get("grade") and not meta.get("solution"):
+        return "test" if code else "manual"
+    if meta.get("solution"):
+        return "manual" if meta.get("grade") else ("solution" if code else None)
+    if meta.get("task"):
+        return "manual"
+    return "fixed" if code and meta.get("locked") else None
+
+
+def load_notebook(path: Path) -> NotebookSpec:
+    """Read one source notebook; refuse a test cell outside the answer protocol."""
+    nb = nbformat.read(str(path), as_version=4)
+    cells, seen = [], set()
+    for cell in nb.cells:
+        kind = cell_kind(cell)
+        if kind is None:
+            continue
+        meta = _nbgrader_meta(cell)
+        grade_id = str(meta["grade_id"])
+        if grade_id in seen:
+            raise SpecError(f"{path.name}: grade_id {grade_id!r} is used by two cells")
+        seen.add(grade_id)
+        spec = CellSpec(grade_id, kind, cell.source, float(meta.get("points", 0) or 0))
+        if kind == "test":
+            try:
+                spec.probes = parse_test_cell(cell.source)
+            except ProtocolError as err:
+                raise SpecError(f"{path}: test cell {grade_id!r} does not follow the answer protocol "
+                                f"(autograder.answers): {err}") from None
+        cells.append(spec)
+    return NotebookSpec(path.stem, cells)
+
+
+def load_assignment(course: Path, assignment: str) -> AssignmentSpec:
+    """The spec of ``course/source/<assignment>``: every notebook, in name order."""
+    folder = Path(course) / "source" / assignment
+    paths = sorted(folder.glob("*.ipynb"))
+    if not paths:
+        raise SpecError(f"no notebooks in {folder}: is {assignment!r} an assignment of this course?")
+    return AssignmentSpec(assignment, [load_notebook(path) for path in paths])
