@@ -1,0 +1,397 @@
+"""Cluster: the object store, one transaction per call, and the controllers that run after each.
+
+`apply` validates every manifest of the call first (nothing is stored if one is bad), applies the API
+server's defaulting (ClusterIP allocation, ipFamilies, targetPort, protocol, uid, creationTimestamp,
+names from generateName), stores the objects, then runs every active controller once, in this order:
+endpoints, endpointslice, endpointslice-mirroring, garbage-collector. Each controller write is recorded
+in `writes` (and returned by the call that caused it).
+
+Simulated time starts at 2026-01-01T00:00:00Z and moves only with `tick`. Random choices (slice
+names, ClusterIPs, uids) come from generators seeded by `seed`, so a run is reproducible.
+"""
+from __future__ import annotations
+
+import ipaddress
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Iterator, Mapping
+
+from slicelab.clock import START, Clock
+from slicelab.controllers.base import Change, Controller, Key
+from slicelab.controllers.endpoints import EndpointsController
+from slicelab.controllers.endpointslices import EndpointSliceController
+from slicelab.controllers.garbage import GarbageCollector
+from slicelab.controllers.mirroring import MirroringController
+from slicelab.errors import ManifestError, NotFoundError
+from slicelab.names import generate_name
+from slicelab.objects import (API_VERSIONS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, NAMESPACED,
+                              canonical_kind, copy_manifest, default_endpoints, default_endpointslice,
+                              default_pod, default_service, format_time, load_manifests, node_facts,
+                              pod_facts, service_facts)
+from slicelab.selectors import matches, parse_selector
+from slicelab.schema import validate_structure
+from slicelab.validation import check_kind, identify, validate_manifest
+
+SERVICE_CIDRS = {"IPv4": ipaddress.ip_network("10.96.0.0/12"), "IPv6": ipaddress.ip_network("fd00:10:96::/108")}
+CONTROLLER_ORDER = ("endpoints", "endpointslice", "endpointslice-mirroring", "garbage-collector")
+
+
+class Cluster:
+    """A simulated Kubernetes control plane for Services, Pods, Nodes, Endpoints and EndpointSlices."""
+
+    def __init__(self, max_endpoints_per_slice: int = 100, seed: int = 0, *, start: datetime = START):
+        if isinstance(max_endpoints_per_slice, bool) or not isinstance(max_endpoints_per_slice, int) \
+                or not 1 <= max_endpoints_per_slice <= 1000:
+            raise ValueError(f"max_endpoints_per_slice must be an integer between 1 and 1000 (the "
+                             f"--max-endpoints-per-slice flag range), got {max_endpoints_per_slice!r}")
+        self.max_endpoints_per_slice = max_endpoints_per_slice
+        self.seed = seed
+        self._clock = Clock(start)
+        self._rng_names = random.Random(f"slicelab-names-{seed}")
+        self._rng_uids = random.Random(f"slicelab-uids-{seed}")
+        self._rng_ips = random.Random(f"slicelab-ips-{seed}")
+        self._objects: dict[str, dict[Key, dict]] = {kind: {} for kind in API_VERSIONS}
+        self._pods_by_ns: dict[str, dict[str, Any]] = {}
+        self._services_by_ns: dict[str, dict[str, Any]] = {}
+        self._nodes: dict[str, Any] = {}
+        self._slices_by_service: dict[Key, set[str]] = {}
+        self._allocated_ips: set[str] = set()
+        self._resource_version = 0
+        self.writes: list[dict] = []
+        self.transaction_writes: list[dict] = []
+        self._paused: set[str] = set()
+        self._controllers: dict[str, Controller] = {
+            "endpoints": EndpointsController(self),
+            "endpointslice": EndpointSliceController(self),
+            "endpointslice-mirroring": MirroringController(self),
+            "garbage-collector": GarbageCollector(self),
+        }
+
+    # ------------------------------------------------------------------------------------------
+    # Public interface
+    @property
+    def now(self) -> datetime:
+        """The simulated time (timezone-aware, UTC)."""
+        return self._clock.now
+
+    def tick(self, seconds: float) -> datetime:
+        """Advance the simulated clock; returns the new time."""
+        return self._clock.tick(seconds)
+
+    @property
+    def controllers(self) -> tuple[str, ...]:
+        return CONTROLLER_ORDER
+
+    def apply(self, source: Any) -> list[dict]:
+        """Store one or more manifests (created, or replaced by kind/namespace/name), then run the
+        controllers once. Returns the writes of this transaction. Raises ManifestError, storing
+        nothing, when any manifest is invalid."""
+        manifests = load_manifests(source)
+        for manifest in manifests:
+            check_kind(manifest)
+            validate_structure(manifest)
+            validate_manifest(manifest)
+        allocated = set(self._allocated_ips)
+        staged: list[tuple[str, Key, dict]] = []
+        pending: dict[tuple[str, Key], dict] = {}
+        try:
+            for manifest in manifests:
+                kind, key, prepared = self._prepare(manifest, pending)
+                pending[(kind, key)] = prepared
+                staged.append((kind, key, prepared))
+        except ManifestError:
+            self._allocated_ips = allocated
+            raise
+        for kind, key, prepared in staged:
+            self._store(kind, key, prepared, actor=None)
+        return self._run_controllers()
+
+    def delete(self, kind: str, name: str, namespace: str | None = "default", *,
+               graceful: bool = False) -> list[dict]:
+        """Delete one object (one transaction). `graceful=True` on a Pod only marks it terminating
+        (metadata.deletionTimestamp), as the API server does while the kubelet stops it."""
+        kind = canonical_kind(kind)
+        key = (namespace or "default", name) if NAMESPACED[kind] else ("", name)
+        existing = self._objects[kind].get(key)
+        if existing is None:
+            raise NotFoundError(kind, name, key[0] or None)
+        if graceful and kind == "Pod":
+            updated = copy_manifest(existing)
+            meta = updated["metadata"]
+            if not meta.get("deletionTimestamp"):
+                meta["deletionTimestamp"] = format_time(self.now + timedelta(seconds=30))
+                meta["deletionGracePeriodSeconds"] = 30
+            self._store(kind, key, updated, actor=None)
+        else:
+            self._remove(kind, key, actor=None)
+        return self._run_controllers()
+
+    def get(self, kind: str, namespace: str | None = "default", name: str | None = None,
+            label_selector: str | None = None) -> list[dict]:
+        """Objects of a kind as `kubectl get -o json` items (copies), sorted by namespace and name.
+        `namespace=None` lists all namespaces; cluster-scoped kinds (Node) ignore it."""
+        kind = canonical_kind(kind)
+        reqs = parse_selector(label_selector) if label_selector else ()
+        out = []
+        for (ns, obj_name), manifest in self._objects[kind].items():
+            if NAMESPACED[kind] and namespace is not None and ns != namespace:
+                continue
+            if name is not None and obj_name != name:
+                continue
+            if reqs and not matches(reqs, (manifest.get("metadata") or {}).get("labels")):
+                continue
+            out.append(((ns, obj_name), manifest))
+        out.sort(key=lambda item: item[0])
+        return [copy_manifest(m) for _, m in out]
+
+    def kubectl(self, command: str) -> str:
+        """Run a kubectl-style read command against this cluster and return its text output."""
+        from slicelab.views.kubectl import run_kubectl
+        return run_kubectl(self, command)
+
+    def pause_controller(self, name: str) -> None:
+        """Stop a controller from running after transactions (it still notices what changes)."""
+        self._check_controller(name)
+        self._paused.add(name)
+
+    def resume_controller(self, name: str) -> list[dict]:
+        """Let a paused controller run again; runs one transaction (all active controllers once)."""
+        self._check_controller(name)
+        self._paused.discard(name)
+        return self._run_controllers()
+
+    def paused_controllers(self) -> tuple[str, ...]:
+        return tuple(n for n in CONTROLLER_ORDER if n in self._paused)
+
+    def controller_errors(self) -> list[str]:
+        """Sync errors the controllers reported (e.g. Pods skipped because their Node is unknown)."""
+        return list(self._controllers["endpointslice"].errors)
+
+    # ------------------------------------------------------------------------------------------
+    # Transactions
+    def _check_controller(self, name: str) -> None:
+        if name not in self._controllers:
+            raise ValueError(f"unknown controller {name!r}: one of {', '.join(CONTROLLER_ORDER)}")
+
+    def _run_controllers(self) -> list[dict]:
+        self.transaction_writes = []
+        for name in CONTROLLER_ORDER:
+            if name not in self._paused:
+                self._controllers[name].sync()
+        return list(self.transaction_writes)
+
+    def _prepare(self, manifest: Mapping[str, Any], pending: dict) -> tuple[str, Key, dict]:
+        """Copy a validated manifest and apply the API server's defaulting."""
+        kind, _, _ = identify(manifest)
+        m = copy_manifest(dict(manifest))
+        meta = m.setdefault("metadata", {})
+        if NAMESPACED[kind]:
+            meta["namespace"] = meta.get("namespace") or "default"
+        else:
+            meta.pop("namespace", None)
+        ns = meta.get("namespace", "")
+        if not meta.get("name"):
+            taken = {n for (k_ns, n) in self._objects[kind] if k_ns == ns} | \
+                    {k[1] for (k_kind, k) in pending if k_kind == kind and k[0] == ns}
+            meta["name"] = generate_name(meta["generateName"], self._rng_names, taken)
+        key = (ns, meta["name"])
+        existing = pending.get((kind, key)) or self._objects[kind].get(key)
+        old_meta = (existing or {}).get("metadata") or {}
+        if not meta.get("uid"):
+            meta["uid"] = old_meta.get("uid") or self._new_uid()
+        if not meta.get("creationTimestamp"):
+            meta["creationTimestamp"] = old_meta.get("creationTimestamp") or format_time(self.now)
+        meta.pop("resourceVersion", None)
+        if kind == "Service":
+            self._carry_cluster_ip(m, existing)
+            default_service(m, lambda family, requested: self._allocate_ip(m, family, requested, existing))
+        elif kind == "Pod":
+            default_pod(m)
+            self._default_ready_time(m, existing)
+        elif kind == "EndpointSlice":
+            default_endpointslice(m)
+            meta["generation"] = (old_meta.get("generation") or 0) + 1 if existing else 1
+        elif kind == "Endpoints":
+            default_endpoints(m)
+        return kind, key, m
+
+    def _carry_cluster_ip(self, m: dict, existing: dict | None) -> None:
+        """ClusterIPs are immutable; an apply that leaves them out keeps the allocated ones."""
+        if existing is None:
+            return
+        spec, old = m.setdefault("spec", {}), existing.get("spec") or {}
+        if spec.get("type") == "ExternalName" or old.get("type") == "ExternalName":
+            return
+        name = m["metadata"]["name"]
+        if spec.get("clusterIP") and old.get("clusterIP") and spec["clusterIP"] != old["clusterIP"]:
+            raise ManifestError("Service", name, "spec.clusterIP",
+                                f"Invalid value: {spec['clusterIP']!r}: field is immutable (currently "
+                                f"{old['clusterIP']!r})", m["metadata"]["namespace"])
+        for field in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+            if field not in spec and field in old:
+                spec[field] = copy_manifest(old[field])
+
+    def _allocate_ip(self, m: dict, family: str, requested: str | None, existing: dict | None) -> str:
+        name, ns = m["metadata"]["name"], m["metadata"]["namespace"]
+        mine = set(((existing or {}).get("spec") or {}).get("clusterIPs") or ())
+        cidr = SERVICE_CIDRS[family]
+        if requested:
+            ip = str(ipaddress.ip_address(requested))
+            if ipaddress.ip_address(ip) not in cidr:
+                raise ManifestError("Service", name, "spec.clusterIPs",
+                                    f"Invalid value: {requested!r}: provided IP is not in the valid range "
+                                    f"{cidr}", ns)
+            if ip in self._allocated_ips and ip not in mine:
+                raise ManifestError("Service", name, "spec.clusterIPs",
+                                    f"Invalid value: {requested!r}: provided IP is already allocated", ns)
+        else:
+            size = min(cidr.num_addresses, 1 << 20)
+            while True:
+                ip = str(cidr.network_address + self._rng_ips.randrange(2, size - 1))
+                if ip not in self._allocated_ips:
+                    break
+        self._allocated_ips.add(ip)
+        return ip
+
+    def _default_ready_time(self, m: dict, existing: dict | None) -> None:
+        """A Ready condition without lastTransitionTime gets one, as the kubelet would have set it:
+        kept from the stored Pod while the status stays the same, else the current time."""
+        old = {c.get("type"): c for c in ((existing or {}).get("status") or {}).get("conditions") or ()}
+        for cond in (m.get("status") or {}).get("conditions") or ():
+            if cond.get("lastTransitionTime"):
+                continue
+            prior = old.get(cond.get("type"))
+            if prior and prior.get("status") == cond.get("status") and prior.get("lastTransitionTime"):
+                cond["lastTransitionTime"] = prior["lastTransitionTime"]
+            else:
+                cond["lastTransitionTime"] = format_time(self.now)
+
+    def _new_uid(self) -> str:
+        return str(uuid.UUID(int=self._rng_uids.getrandbits(128), version=4))
+
+    # ------------------------------------------------------------------------------------------
+    # Storage (used by apply/delete and by the controllers)
+    def _store(self, kind: str, key: Key, manifest: dict, actor: str | None) -> None:
+        self._resource_version += 1
+        manifest["metadata"]["resourceVersion"] = str(self._resource_version)
+        old = self._objects[kind].get(key)
+        self._objects[kind][key] = manifest
+        old_facts, new_facts = self._index(kind, key, old, manifest)
+        self._notify(Change(kind, key, old, manifest, old_facts, new_facts, actor))
+
+    def _remove(self, kind: str, key: Key, actor: str | None) -> None:
+        old = self._objects[kind].pop(key)
+        old_facts, _ = self._index(kind, key, old, None)
+        if kind == "Service":
+            for ip in (old.get("spec") or {}).get("clusterIPs") or ():
+                self._allocated_ips.discard(ip)
+        self._notify(Change(kind, key, old, None, old_facts, None, actor))
+
+    def _index(self, kind: str, key: Key, old: dict | None, new: dict | None) -> tuple[Any, Any]:
+        ns, name = key
+        old_facts = new_facts = None
+        if kind == "Pod":
+            pods = self._pods_by_ns.setdefault(ns, {})
+            old_facts = pods.pop(name, None)
+            if new is not None:
+                pods[name] = new_facts = pod_facts(new)
+        elif kind == "Service":
+            services = self._services_by_ns.setdefault(ns, {})
+            old_facts = services.pop(name, None)
+            if new is not None:
+                services[name] = new_facts = service_facts(new)
+        elif kind == "Node":
+            old_facts = self._nodes.pop(name, None)
+            if new is not None:
+                self._nodes[name] = new_facts = node_facts(new)
+        elif kind == "EndpointSlice":
+            for manifest, add in ((old, False), (new, True)):
+                svc = (((manifest or {}).get("metadata") or {}).get("labels") or {}).get(LABEL_SERVICE_NAME)
+                if svc is None:
+                    continue
+                names = self._slices_by_service.setdefault((ns, svc), set())
+                if add:
+                    names.add(name)
+                else:
+                    names.discard(name)
+        return old_facts, new_facts
+
+    def _notify(self, change: Change) -> None:
+        for controller in self._controllers.values():
+            controller.observe(change)
+
+    # --- queries for controllers --------------------------------------------------------------
+    def _select_pods(self, namespace: str, selector: Mapping[str, str]) -> Iterator[Any]:
+        items = tuple(selector.items())
+        for pod in self._pods_by_ns.get(namespace, {}).values():
+            labels = pod.labels
+            if all(labels.get(k) == v for k, v in items):
+                yield pod
+
+    def _slices_of(self, namespace: str, service: str, manager: str) -> list[dict]:
+        """Slices carrying both the service-name label for `service` and managed-by `manager`."""
+        out = []
+        store = self._objects["EndpointSlice"]
+        for name in self._slices_by_service.get((namespace, service), ()):
+            manifest = store.get((namespace, name))
+            if manifest and ((manifest.get("metadata") or {}).get("labels") or {}).get(LABEL_MANAGED_BY) == manager:
+                out.append(manifest)
+        return out
+
+    # --- controller writes --------------------------------------------------------------------
+    def _record(self, actor: str, verb: str, kind: str, key: Key) -> None:
+        record = {"verb": verb, "kind": kind, "namespace": key[0], "name": key[1], "controller": actor}
+        self.writes.append(record)
+        self.transaction_writes.append(dict(record))
+
+    def _controller_create(self, actor: str, manifest: dict) -> dict:
+        kind = manifest["kind"]
+        meta = manifest["metadata"]
+        ns = meta.get("namespace", "")
+        if not meta.get("name"):
+            taken = {n for (k_ns, n) in self._objects[kind] if k_ns == ns}
+            meta["name"] = generate_name(meta["generateName"], self._rng_names, taken)
+        key = (ns, meta["name"])
+        meta["uid"] = self._new_uid()
+        meta["creationTimestamp"] = format_time(self.now)
+        meta["resourceVersion"] = ""
+        if kind == "EndpointSlice":
+            meta["generation"] = 1
+        self._order_metadata(manifest)
+        self._store(kind, key, manifest, actor)
+        self._record(actor, "create", kind, key)
+        return manifest
+
+    def _controller_update(self, actor: str, manifest: dict) -> dict:
+        kind = manifest["kind"]
+        meta = manifest["metadata"]
+        key = (meta.get("namespace", ""), meta["name"])
+        old_meta = self._objects[kind][key]["metadata"]
+        meta["uid"] = old_meta["uid"]
+        meta["creationTimestamp"] = old_meta["creationTimestamp"]
+        meta["resourceVersion"] = ""
+        if kind == "EndpointSlice":
+            meta["generation"] = (old_meta.get("generation") or 0) + 1
+        self._order_metadata(manifest)
+        self._store(kind, key, manifest, actor)
+        self._record(actor, "update", kind, key)
+        return manifest
+
+    def _controller_delete(self, actor: str, kind: str, key: Key) -> None:
+        if key not in self._objects[kind]:
+            return
+        self._remove(kind, key, actor)
+        self._record(actor, "delete", kind, key)
+
+    @staticmethod
+    def _order_metadata(manifest: dict) -> None:
+        order = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation",
+                 "creationTimestamp", "labels", "annotations", "ownerReferences")
+        meta = manifest["metadata"]
+        manifest["metadata"] = {k: meta[k] for k in order if k in meta} | \
+                               {k: v for k, v in meta.items() if k not in order}
+
+    # --- iteration helpers used by controllers and views ---------------------------------------
+    def _all(self, kind: str) -> Iterable[tuple[Key, dict]]:
+        return self._objects[kind].items()

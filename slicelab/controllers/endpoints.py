@@ -1,0 +1,264 @@
+"""The v1 Endpoints controller: one `Endpoints` object per selector Service, named like it.
+
+Follows kube-controller-manager's endpoints controller (kubernetes-semantics.md §2):
+- one address per eligible Pod in the Service's primary family; terminating Pods are dropped unless
+  `publishNotReadyAddresses`; a Pod whose target ports all fail to resolve contributes nothing;
+- subsets are repacked like `RepackSubsets`: not-ready wins, ports with identical address sets share a
+  subset; addresses sorted by IP as a byte string, then Pod UID;
+- more than 1000 addresses → truncated proportionally per subset, annotation
+  `endpoints.kubernetes.io/over-capacity: truncated`;
+- a write only when subsets, labels or the capacity annotation differ; the Endpoints object is
+  deleted when its Service goes.
+
+Orders real Kubernetes leaves opaque (md5 of a Go dump), chosen here and stable: ports inside a subset
+in Service port order; subsets by their first port's position in the Service, then by first address.
+A cluster can therefore list subsets and ports in a different order than slicelab does.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from slicelab.controllers.base import Change, Key, ServiceController
+from slicelab.controllers.pods import find_port, hostname_for
+from slicelab.controllers.trigger_time import TriggerTimeTracker
+from slicelab.objects import (ANNOTATION_LEADER, ANNOTATION_OVER_CAPACITY, ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, PodFacts,
+                              ServiceFacts, ip_family)
+
+MAX_CAPACITY = 1000
+_NO_PORT = (-1, None)  # sentinel for headless Services without ports
+
+
+def primary_family(service: ServiceFacts, pod: PodFacts) -> str | None:
+    """The family of the one address a Pod gets in v1 Endpoints (§2.1)."""
+    if service.ip_families:
+        return service.ip_families[0]
+    if service.cluster_ip not in ("", "None"):
+        return ip_family(service.cluster_ip)
+    return ip_family(pod.ips[0]) if pod.ips else None
+
+
+def contribution(service: ServiceFacts, pod: PodFacts):
+    """What one Pod adds to the Service's Endpoints, or None (§2.1–2.4).
+
+    The value is (sort key, address dict, ready, ((port key, port dict), ...)).
+    """
+    if not pod.eligible(service.publish_not_ready):
+        return None
+    family = primary_family(service, pod)
+    ip = pod.ip_of(family) if family else None
+    if ip is None:
+        return None
+    ports = []
+    for index, sp in enumerate(service.ports):
+        number = find_port(pod, sp)
+        if number is None:
+            continue
+        port = {"name": sp.name, "port": number, "protocol": sp.protocol} if sp.name else \
+            {"port": number, "protocol": sp.protocol}
+        if sp.app_protocol is not None:
+            port["appProtocol"] = sp.app_protocol
+        ports.append(((index, (sp.name, number, sp.protocol, sp.app_protocol)), port))
+    if not ports:
+        if service.ports or not service.headless:
+            return None
+        ports = [(_NO_PORT, None)]
+    address = {"ip": ip}
+    host = hostname_for(pod, service)
+    if host:
+        address["hostname"] = host
+    address["nodeName"] = pod.node_name
+    address["targetRef"] = {"kind": "Pod", "namespace": pod.namespace, "name": pod.name, "uid": pod.uid}
+    ready = service.publish_not_ready or pod.ready
+    return ((ip.encode(), pod.uid), address, ready, tuple(ports))
+
+
+def repack(contributions: Iterable) -> list[dict]:
+    """RepackSubsets + SortSubsets with slicelab's stable port/subset order (see module docstring)."""
+    by_port: dict = {}
+    port_dicts: dict = {}
+    for key, address, ready, ports in contributions:
+        for pkey, pdict in ports:
+            entries = by_port.get(pkey)
+            if entries is None:
+                entries = by_port[pkey] = {}
+                port_dicts[pkey] = pdict
+            prior = entries.get(key)
+            if prior is None:
+                entries[key] = (address, ready)
+            elif prior[1] and not ready:  # not-ready wins
+                entries[key] = (address, False)
+    groups: dict = {}
+    for pkey, entries in by_port.items():
+        signature = frozenset((k, r) for k, (_, r) in entries.items())
+        group = groups.get(signature)
+        if group is None:
+            groups[signature] = group = ([], entries)
+        group[0].append(pkey)
+    subsets = []
+    for pkeys, entries in groups.values():
+        pkeys.sort(key=lambda p: p[0])
+        ordered = sorted(entries.items(), key=lambda item: item[0])
+        subset: dict = {}
+        ready = [a for _, (a, r) in ordered if r]
+        not_ready = [a for _, (a, r) in ordered if not r]
+        if ready:
+            subset["addresses"] = ready
+        if not_ready:
+            subset["notReadyAddresses"] = not_ready
+        ports = [port_dicts[p] for p in pkeys if p != _NO_PORT]
+        if ports:
+            subset["ports"] = ports
+        subsets.append((pkeys[0][0], ordered[0][0], subset))
+    subsets.sort(key=lambda s: (s[0], s[1]))
+    return [s for _, _, s in subsets]
+
+
+def truncate(subsets: list[dict]) -> bool:
+    """Cut to 1000 addresses like the controller does (§2.8); True if anything was cut."""
+    total_ready = sum(len(s.get("addresses") or ()) for s in subsets)
+    total_not_ready = sum(len(s.get("notReadyAddresses") or ()) for s in subsets)
+    if total_ready + total_not_ready <= MAX_CAPACITY:
+        return False
+    truncate_ready = total_ready > MAX_CAPACITY
+    budget = MAX_CAPACITY if truncate_ready else MAX_CAPACITY - total_ready
+    total = total_ready if truncate_ready else total_not_ready
+    left = budget
+    for subset in subsets:
+        field = "addresses" if truncate_ready else "notReadyAddresses"
+        count = len(subset.get(field) or ())
+        keep = math.ceil((count / total) * budget) if total else 0
+        keep = min(keep, left)
+        if count:
+            subset[field] = subset[field][:keep]
+            if not subset[field]:
+                del subset[field]
+        if truncate_ready:
+            subset.pop("notReadyAddresses", None)
+        left -= min(keep, count)
+    return True
+
+
+def _normal_address(a: dict) -> tuple:
+    ref = a.get("targetRef") or {}
+    return (a.get("ip"), a.get("hostname") or "", a.get("nodeName"),
+            tuple(sorted((k, v) for k, v in ref.items() if k != "resourceVersion")))
+
+
+def _normal_subsets(subsets) -> list:
+    out = []
+    for s in subsets or ():
+        out.append((tuple(_normal_address(a) for a in s.get("addresses") or ()),
+                    tuple(_normal_address(a) for a in s.get("notReadyAddresses") or ()),
+                    tuple((p.get("name") or "", p.get("port"), p.get("protocol") or "TCP",
+                           p.get("appProtocol")) for p in s.get("ports") or ())))
+    return out
+
+
+class EndpointsController(ServiceController):
+    name = "endpoints"
+
+    def __init__(self, cluster):
+        super().__init__(cluster)
+        self._contrib: dict[Key, dict[str, tuple]] = {}
+        self._signature: dict[Key, tuple] = {}
+        self._tracker = TriggerTimeTracker()
+
+    def observe(self, change: Change) -> None:
+        super().observe(change)
+        if change.kind == "Endpoints" and change.new is None and change.actor != self.name:
+            self._full.add(change.key)  # onEndpointsDelete: recreate it
+
+    def resync(self) -> None:
+        super().resync()
+        for key in self.cluster._objects["Endpoints"]:
+            self._full.add(key)  # startup: Endpoints whose Service is gone get deleted
+
+    def sync_service(self, key: Key, changed_pods: set[str] | None) -> None:
+        ns, name = key
+        cluster = self.cluster
+        svc = cluster._services_by_ns.get(ns, {}).get(name)
+        if svc is None:
+            self._contrib.pop(key, None)
+            self._signature.pop(key, None)
+            self._tracker.forget(key)
+            existing = cluster._objects["Endpoints"].get(key)
+            if existing is not None and not _is_leader_lock(existing):
+                cluster._controller_delete(self.name, "Endpoints", key)
+            return
+        if svc.type == "ExternalName" or svc.selector is None:
+            self._contrib.pop(key, None)
+            self._signature.pop(key, None)
+            return
+        signature = (svc.uid, tuple(sorted(svc.selector.items())), svc.ports, svc.publish_not_ready,
+                     svc.ip_families, svc.cluster_ip)
+        contrib = self._contrib.get(key)
+        if contrib is None or changed_pods is None or self._signature.get(key) != signature:
+            pods = list(cluster._select_pods(ns, svc.selector))
+            contrib = {p.name: c for p in pods if (c := contribution(svc, p)) is not None}
+            trigger = self._tracker.compute(svc, pods)
+        else:
+            pods = []
+            for pod_name in changed_pods:
+                pod = cluster._pods_by_ns.get(ns, {}).get(pod_name)
+                c = None
+                if pod is not None and all(pod.labels.get(k) == v for k, v in svc.selector.items()):
+                    pods.append(pod)
+                    c = contribution(svc, pod)
+                if c is None:
+                    contrib.pop(pod_name, None)
+                else:
+                    contrib[pod_name] = c
+            self._tracker.forget_pods(svc, [n for n in changed_pods if n not in contrib])
+            trigger = self._tracker.compute(svc, pods)
+        self._contrib[key] = contrib
+        self._signature[key] = signature
+        subsets = repack(contrib.values())
+        truncated = truncate(subsets)
+        self._write(svc, subsets, truncated, trigger)
+
+    def _write(self, svc: ServiceFacts, subsets: list[dict], truncated: bool, trigger: str | None) -> None:
+        key = (svc.namespace, svc.name)
+        existing = self.cluster._objects["Endpoints"].get(key)
+        labels = dict(svc.labels)
+        if svc.headless:
+            labels[LABEL_HEADLESS] = ""
+        else:
+            labels.pop(LABEL_HEADLESS, None)
+        if existing is not None:
+            meta = existing.get("metadata") or {}
+            current_labels = dict(meta.get("labels") or {})
+            current_labels.pop(LABEL_HEADLESS, None)
+            annotations = meta.get("annotations") or {}
+            capacity_ok = (annotations.get(ANNOTATION_OVER_CAPACITY) == "truncated") if truncated \
+                else ANNOTATION_OVER_CAPACITY not in annotations
+            if capacity_ok and current_labels == dict(svc.labels) \
+                    and _normal_subsets(existing.get("subsets")) == _normal_subsets(subsets):
+                return
+            annotations = dict(annotations)
+        else:
+            annotations = {}
+        if trigger:
+            annotations[ANNOTATION_TRIGGER_TIME] = trigger
+        else:
+            annotations.pop(ANNOTATION_TRIGGER_TIME, None)
+        if truncated:
+            annotations[ANNOTATION_OVER_CAPACITY] = "truncated"
+        else:
+            annotations.pop(ANNOTATION_OVER_CAPACITY, None)
+        metadata: dict = {"name": svc.name, "namespace": svc.namespace}
+        if labels:
+            metadata["labels"] = labels
+        if annotations:
+            metadata["annotations"] = annotations
+        manifest: dict = {"apiVersion": "v1", "kind": "Endpoints", "metadata": metadata}
+        if subsets:
+            manifest["subsets"] = subsets
+        if existing is None:
+            self.cluster._controller_create(self.name, manifest)
+        else:
+            self.cluster._controller_update(self.name, manifest)
+
+
+def _is_leader_lock(manifest: dict) -> bool:
+    return ANNOTATION_LEADER in ((manifest.get("metadata") or {}).get("annotations") or {})

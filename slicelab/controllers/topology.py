@@ -1,0 +1,71 @@
+"""Topology hints on EndpointSlice endpoints (kubernetes-semantics.md §3.10).
+
+Which mechanism applies to a Service (`hint_mode`):
+- `auto`: annotation `service.kubernetes.io/topology-aware-hints` (takes precedence) or
+  `service.kubernetes.io/topology-mode` set to `Auto` or `auto` — the older CPU-proportional algorithm;
+- `zone`: `spec.trafficDistribution: PreferClose` or `PreferSameZone` → each ready endpoint with a zone is
+  hinted for its own zone;
+- `node`: `PreferSameNode` → also `forNodes` with its own node (the PreferSameTrafficDistribution gate is
+  taken as enabled, as it is by default in recent releases);
+- None: any existing hints are removed.
+Hints go only on endpoints with `ready: true`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+from slicelab.objects import ANNOTATION_TOPOLOGY_HINTS, ANNOTATION_TOPOLOGY_MODE, NodeFacts, ServiceFacts
+
+if TYPE_CHECKING:
+    from slicelab.controllers.endpointslices import Plan
+
+
+def hint_mode(svc: ServiceFacts) -> str | None:
+    annotations = svc.annotations
+    value = annotations.get(ANNOTATION_TOPOLOGY_HINTS, annotations.get(ANNOTATION_TOPOLOGY_MODE))
+    if value in ("Auto", "auto"):
+        return "auto"
+    if svc.traffic_distribution in ("PreferClose", "PreferSameZone"):
+        return "zone"
+    if svc.traffic_distribution == "PreferSameNode":
+        return "node"
+    return None
+
+
+def _own_hints(ep: dict, mode: str | None) -> dict | None:
+    if mode not in ("zone", "node") or not (ep.get("conditions") or {}).get("ready") or not ep.get("zone"):
+        return None
+    hints: dict = {"forZones": [{"name": ep["zone"]}]}
+    if mode == "node" and ep.get("nodeName"):
+        hints["forNodes"] = [{"name": ep["nodeName"]}]
+    return hints
+
+
+def _with_hints(ep: dict, hints: dict | None) -> dict:
+    if ep.get("hints") == hints or (hints is None and "hints" not in ep):
+        return ep
+    out = {k: v for k, v in ep.items() if k != "hints"}
+    if hints is not None:
+        out["hints"] = hints
+    return out
+
+
+def apply_hints(svc: ServiceFacts, mode: str | None, plan: "Plan", nodes: Mapping[str, NodeFacts]) -> None:
+    """Set the hints on slices to create/update; move unchanged slices with wrong hints to updates."""
+    if mode == "auto":
+        from slicelab.controllers.topology_auto import zone_hints_for
+        hints_by_ident = zone_hints_for(plan, nodes)
+        hint_of = (lambda ident, ep: hints_by_ident.get(ident))
+    else:
+        hint_of = (lambda ident, ep: _own_hints(ep, mode))
+    for rec in plan.creates + plan.updates:
+        rec.endpoints = {i: _with_hints(ep, hint_of(i, ep)) for i, ep in rec.endpoints.items()}
+    still = []
+    for rec in plan.unchanged:
+        if any(ep.get("hints") != hint_of(i, ep) for i, ep in rec.endpoints.items()):
+            fixed = rec.copy()
+            fixed.endpoints = {i: _with_hints(ep, hint_of(i, ep)) for i, ep in rec.endpoints.items()}
+            plan.updates.append(fixed)
+        else:
+            still.append(rec)
+    plan.unchanged = still

@@ -1,0 +1,43 @@
+"""The `last-change-trigger-time` annotation, computed like Kubernetes' TriggerTimeTracker.
+
+The first time a controller sees a Service, the trigger is the Service's creationTimestamp; afterwards
+it is the earliest Ready-condition lastTransitionTime among the Pods whose one changed since the last
+sync (and the Service's creationTimestamp if that changed, i.e. the Service was recreated). No trigger
+→ the annotation is removed from what is written. Each controller keeps its own tracker.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from slicelab.objects import PodFacts, ServiceFacts, format_time_nano, parse_time
+
+
+class TriggerTimeTracker:
+    def __init__(self) -> None:
+        self._service_created: dict[tuple[str, str], str] = {}
+        self._pod_times: dict[tuple[str, str], dict[str, str | None]] = {}
+
+    def compute(self, service: ServiceFacts, pods: Iterable[PodFacts]) -> str | None:
+        """Record the Pods' current trigger times and return the annotation value (or None)."""
+        key = (service.namespace, service.name)
+        candidates: list[str] = []
+        if self._service_created.get(key) != service.creation_timestamp and service.creation_timestamp:
+            candidates.append(service.creation_timestamp)
+        self._service_created[key] = service.creation_timestamp
+        seen = self._pod_times.setdefault(key, {})
+        for pod in pods:
+            if pod.ready_since and seen.get(pod.name) != pod.ready_since:
+                candidates.append(pod.ready_since)
+            seen[pod.name] = pod.ready_since
+        if not candidates:
+            return None
+        return format_time_nano(min(parse_time(t) for t in candidates))
+
+    def forget_pods(self, service: ServiceFacts, names: Iterable[str]) -> None:
+        seen = self._pod_times.get((service.namespace, service.name), {})
+        for name in names:
+            seen.pop(name, None)
+
+    def forget(self, key: tuple[str, str]) -> None:
+        self._service_created.pop(key, None)
+        self._pod_times.pop(key, None)

@@ -1,0 +1,400 @@
+"""Kubernetes objects as slicelab stores them: manifests in, defaulted manifests out, plus small facts.
+
+Input is a manifest dict, a list of them, a `{"kind": "List", "items": [...]}` dict, or YAML text with
+one or more documents (`load_manifests`). After validation (slicelab.validation) the Cluster applies
+the API server's defaulting (`default_service`, `default_pod`, ...) and stores the manifest in the shape
+`kubectl get -o json` shows. Controllers do not dig through manifests on every sync: each stored Pod,
+Service and Node also has a frozen *facts* value (`PodFacts`, `ServiceFacts`, `NodeFacts`) holding only
+what the controllers read, computed once when the object is stored.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from slicelab.errors import ManifestError
+
+API_VERSIONS = {
+    "Service": "v1",
+    "Pod": "v1",
+    "Node": "v1",
+    "Endpoints": "v1",
+    "EndpointSlice": "discovery.k8s.io/v1",
+}
+NAMESPACED = {"Service": True, "Pod": True, "Node": False, "Endpoints": True, "EndpointSlice": True}
+
+# Names kubectl accepts for each kind (singular, plural, short names, resource.group).
+KIND_ALIASES = {
+    "service": "Service", "services": "Service", "svc": "Service",
+    "pod": "Pod", "pods": "Pod", "po": "Pod",
+    "node": "Node", "nodes": "Node", "no": "Node",
+    "endpoints": "Endpoints", "ep": "Endpoints", "endpoint": "Endpoints",
+    "endpointslice": "EndpointSlice", "endpointslices": "EndpointSlice",
+    "endpointslices.discovery.k8s.io": "EndpointSlice", "endpointslice.discovery.k8s.io": "EndpointSlice",
+}
+
+# Well-known labels and annotations (kubernetes-semantics.md, "Well-known names").
+LABEL_SERVICE_NAME = "kubernetes.io/service-name"
+LABEL_MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
+LABEL_HEADLESS = "service.kubernetes.io/headless"
+LABEL_SKIP_MIRROR = "endpointslice.kubernetes.io/skip-mirror"
+LABEL_ZONE = "topology.kubernetes.io/zone"
+LABEL_CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
+MANAGER_ENDPOINTSLICE = "endpointslice-controller.k8s.io"
+MANAGER_MIRRORING = "endpointslicemirroring-controller.k8s.io"
+ANNOTATION_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
+ANNOTATION_OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
+ANNOTATION_LEADER = "control-plane.alpha.kubernetes.io/leader"
+ANNOTATION_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+ANNOTATION_TOPOLOGY_MODE = "service.kubernetes.io/topology-mode"
+ANNOTATION_TOPOLOGY_HINTS = "service.kubernetes.io/topology-aware-hints"
+
+
+def canonical_kind(kind: str) -> str:
+    """`svc`, `services`, `Service` -> `Service`; raise ValueError for kinds slicelab does not model."""
+    if kind in API_VERSIONS:
+        return kind
+    found = KIND_ALIASES.get(str(kind).lower())
+    if found is None:
+        raise ValueError(f"unknown kind {kind!r}: slicelab models {', '.join(API_VERSIONS)}")
+    return found
+
+
+def load_manifests(source: Any) -> list[dict]:
+    """Turn what `Cluster.apply` accepts into a flat list of manifest dicts (not yet validated)."""
+    if isinstance(source, (bytes, bytearray)):
+        source = source.decode("utf-8")
+    if isinstance(source, str):
+        try:
+            docs = [d for d in yaml.safe_load_all(source) if d is not None]
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ManifestError("YAML", "input", "", f"cannot parse YAML{where}: {problem}") from None
+        return _flatten(docs)
+    if isinstance(source, Mapping):
+        return _flatten([source])
+    if isinstance(source, (list, tuple)):
+        return _flatten(list(source))
+    raise ManifestError("input", type(source).__name__, "",
+                        "expected a manifest dict, a list of manifests, or YAML text")
+
+
+def _flatten(docs: Iterable[Any]) -> list[dict]:
+    out: list[dict] = []
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, Mapping):
+            raise ManifestError("document", f"#{i + 1}", "", f"expected a mapping, got {type(doc).__name__}")
+        kind = doc.get("kind")
+        if isinstance(kind, str) and kind.endswith("List") and "items" in doc:
+            items = doc.get("items") or []
+            if not isinstance(items, list):
+                raise ManifestError(kind, f"#{i + 1}", "items", "must be a list")
+            out.extend(_flatten(items))
+        else:
+            out.append(dict(doc))
+    return out
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with a `Z`, seconds precision (metadata timestamps)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_time_nano(moment: datetime) -> str:
+    """RFC 3339 with nanoseconds trimmed like Go's RFC3339Nano (trigger-time annotations)."""
+    moment = moment.astimezone(timezone.utc)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += ("." + f"{moment.microsecond:06d}").rstrip("0")
+    return text + "Z"
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp (`Z` or offset, optional fraction) into an aware datetime."""
+    value = text.strip()
+    if value.endswith("Z") or value.endswith("z"):
+        value = value[:-1] + "+00:00"
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no time zone")
+    return moment.astimezone(timezone.utc)
+
+
+def canonical_ip(text: str) -> str:
+    """`fd08::5678:0000:0000:9abc:def0` -> `fd08::5678:0:0:9abc:def0` (what the reconciler writes)."""
+    return str(ipaddress.ip_address(text))
+
+
+def ip_family(text: str) -> str | None:
+    """`IPv4`, `IPv6`, or None when the text is not an IP address."""
+    try:
+        return "IPv4" if ipaddress.ip_address(text).version == 4 else "IPv6"
+    except ValueError:
+        return None
+
+
+def copy_manifest(manifest: Any) -> Any:
+    """A deep copy of JSON-like data, faster than copy.deepcopy for the big lists slices carry."""
+    if isinstance(manifest, dict):
+        return {k: copy_manifest(v) for k, v in manifest.items()}
+    if isinstance(manifest, list):
+        return [copy_manifest(v) for v in manifest]
+    return manifest
+
+
+# --------------------------------------------------------------------------------------------------
+# Facts: what the controllers read, extracted once per stored object.
+
+@dataclass(frozen=True, slots=True)
+class ContainerPort:
+    name: str
+    port: int
+    protocol: str
+
+
+@dataclass(frozen=True, slots=True)
+class PodFacts:
+    """The endpoint-relevant state of a Pod (kubernetes-semantics.md §1.5, §2.1, §3.3)."""
+
+    namespace: str
+    name: str
+    uid: str
+    labels: Mapping[str, str]
+    ips: tuple[str, ...]            # canonical strings, status.podIPs order (podIP first)
+    phase: str
+    ready: bool                     # condition Ready == "True"
+    ready_since: str | None         # lastTransitionTime of the Ready condition
+    terminating: bool               # metadata.deletionTimestamp set
+    node_name: str
+    hostname: str
+    subdomain: str
+    ports: tuple[ContainerPort, ...]          # spec.containers[*].ports, in order
+    sidecar_ports: tuple[ContainerPort, ...]  # initContainers with restartPolicy Always
+
+    def ip_of(self, family: str) -> str | None:
+        """The first pod IP of the family (IPv4/IPv6), or None."""
+        for ip in self.ips:
+            if (":" in ip) == (family == "IPv6"):
+                return ip
+        return None
+
+    def eligible(self, include_terminating: bool) -> bool:
+        """ShouldPodBeInEndpoints: not terminal, has an IP, not terminating unless included."""
+        if self.phase in ("Failed", "Succeeded") or not self.ips:
+            return False
+        return include_terminating or not self.terminating
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePort:
+    name: str
+    port: int
+    target_port: int | str
+    protocol: str
+    app_protocol: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFacts:
+    """What the controllers read from a Service."""
+
+    namespace: str
+    name: str
+    uid: str
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    selector: Mapping[str, str] | None   # None: selector absent (controllers leave the Service alone)
+    type: str
+    cluster_ip: str
+    ip_families: tuple[str, ...]
+    ports: tuple[ServicePort, ...]
+    publish_not_ready: bool
+    traffic_distribution: str | None
+    deleting: bool
+    creation_timestamp: str
+
+    @property
+    def headless(self) -> bool:
+        return self.cluster_ip in ("None", "")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    name: str
+    zone: str | None
+    cpu_millis: int | None
+    ready: bool
+    control_plane: bool
+
+
+def pod_facts(m: Mapping[str, Any]) -> PodFacts:
+    meta = m.get("metadata") or {}
+    spec = m.get("spec") or {}
+    status = m.get("status") or {}
+    ips: list[str] = []
+    for entry in status.get("podIPs") or []:
+        ip = entry.get("ip") if isinstance(entry, Mapping) else None
+        if ip:
+            ip = canonical_ip(ip)
+            if ip not in ips:
+                ips.append(ip)
+    pod_ip = status.get("podIP")
+    if pod_ip and not ips:
+        ips.append(canonical_ip(pod_ip))
+    ready, since = False, None
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == "Ready":
+            ready = cond.get("status") == "True"
+            since = cond.get("lastTransitionTime")
+    return PodFacts(
+        namespace=meta.get("namespace", "default"), name=meta["name"], uid=meta.get("uid", ""),
+        labels=dict(meta.get("labels") or {}), ips=tuple(ips), phase=status.get("phase", "Pending"),
+        ready=ready, ready_since=since, terminating=bool(meta.get("deletionTimestamp")),
+        node_name=spec.get("nodeName") or "", hostname=spec.get("hostname") or "",
+        subdomain=spec.get("subdomain") or "",
+        ports=_container_ports(spec.get("containers") or []),
+        sidecar_ports=_container_ports(c for c in spec.get("initContainers") or []
+                                       if c.get("restartPolicy") == "Always"),
+    )
+
+
+def _container_ports(containers: Iterable[Mapping[str, Any]]) -> tuple[ContainerPort, ...]:
+    return tuple(ContainerPort(p.get("name") or "", p.get("containerPort"), p.get("protocol") or "TCP")
+                 for c in containers for p in c.get("ports") or [])
+
+
+def service_facts(m: Mapping[str, Any]) -> ServiceFacts:
+    meta = m.get("metadata") or {}
+    spec = m.get("spec") or {}
+    ports = tuple(
+        ServicePort(p.get("name") or "", p.get("port"), p.get("targetPort", p.get("port")),
+                    p.get("protocol") or "TCP", p.get("appProtocol"))
+        for p in spec.get("ports") or [])
+    selector = spec.get("selector")
+    return ServiceFacts(
+        namespace=meta.get("namespace", "default"), name=meta["name"], uid=meta.get("uid", ""),
+        labels=dict(meta.get("labels") or {}), annotations=dict(meta.get("annotations") or {}),
+        selector=None if selector is None else dict(selector), type=spec.get("type") or "ClusterIP",
+        cluster_ip=spec.get("clusterIP") or "", ip_families=tuple(spec.get("ipFamilies") or ()),
+        ports=ports, publish_not_ready=bool(spec.get("publishNotReadyAddresses")),
+        traffic_distribution=spec.get("trafficDistribution"),
+        deleting=bool(meta.get("deletionTimestamp")),
+        creation_timestamp=meta.get("creationTimestamp", ""),
+    )
+
+
+def node_facts(m: Mapping[str, Any]) -> NodeFacts:
+    meta = m.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    status = m.get("status") or {}
+    cpu = (status.get("allocatable") or {}).get("cpu")
+    ready = True
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == "Ready":
+            ready = cond.get("status") == "True"
+    return NodeFacts(name=meta["name"], zone=labels.get(LABEL_ZONE) or None,
+                     cpu_millis=None if cpu is None else parse_cpu(cpu), ready=ready,
+                     control_plane=LABEL_CONTROL_PLANE in labels)
+
+
+def parse_cpu(value: Any) -> int:
+    """Kubernetes CPU quantity (`2`, `500m`, `1.5`) -> millicores."""
+    text = str(value).strip()
+    if text.endswith("m"):
+        return int(float(text[:-1]))
+    return int(round(float(text) * 1000))
+
+
+# --------------------------------------------------------------------------------------------------
+# API-server defaulting.
+
+def default_service(m: dict, allocate_ip) -> dict:
+    """Apply the API server's Service defaulting in place and return the manifest.
+
+    `allocate_ip(family, requested)` returns a ClusterIP of that family (the requested one when given).
+    Headless Services with a selector get the cluster's primary family (IPv4, SingleStack); headless
+    Services without a selector get RequireDualStack with both families, as on a dual-stack cluster.
+    """
+    spec = m.setdefault("spec", {})
+    svc_type = spec.setdefault("type", "ClusterIP")
+    if svc_type != "ExternalName":
+        spec.setdefault("sessionAffinity", "None")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+    for p in spec.get("ports") or []:
+        p.setdefault("protocol", "TCP")
+        if svc_type != "ExternalName" and "targetPort" not in p:
+            p["targetPort"] = p["port"]
+    if svc_type == "ExternalName":
+        return m
+    cluster_ip = spec.get("clusterIP") or (spec.get("clusterIPs") or [None])[0]
+    families = list(spec.get("ipFamilies") or [])
+    policy = spec.get("ipFamilyPolicy")
+    if cluster_ip == "None":
+        if not families:
+            if spec.get("selector") is None and policy is None:
+                policy = "RequireDualStack"
+            families = ["IPv4", "IPv6"] if policy in ("PreferDualStack", "RequireDualStack") else ["IPv4"]
+        policy = policy or ("SingleStack" if len(families) == 1 else "RequireDualStack")
+        if policy != "SingleStack" and len(families) == 1:
+            families.append("IPv6" if families[0] == "IPv4" else "IPv4")
+        spec["clusterIP"] = "None"
+        spec["clusterIPs"] = ["None"]
+    else:
+        requested = list(spec.get("clusterIPs") or ([cluster_ip] if cluster_ip else []))
+        if not families:
+            families = [ip_family(ip) for ip in requested] or ["IPv4"]
+        if policy is None:
+            policy = "SingleStack" if len(families) == 1 else "RequireDualStack"
+        if policy != "SingleStack" and len(families) == 1:
+            families.append("IPv6" if families[0] == "IPv4" else "IPv4")
+        ips = [allocate_ip(fam, requested[i] if i < len(requested) else None) for i, fam in enumerate(families)]
+        spec["clusterIP"] = ips[0]
+        spec["clusterIPs"] = ips
+    spec["ipFamilies"] = families
+    spec["ipFamilyPolicy"] = policy
+    return m
+
+
+def default_pod(m: dict) -> dict:
+    """API-server defaulting of the fields the controllers read: container port protocols, phase."""
+    spec = m.setdefault("spec", {})
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or []:
+            for p in c.get("ports") or []:
+                p.setdefault("protocol", "TCP")
+    spec.setdefault("restartPolicy", "Always")
+    status = m.setdefault("status", {})
+    status.setdefault("phase", "Pending")
+    pod_ip = status.get("podIP")
+    if pod_ip and not status.get("podIPs"):
+        status["podIPs"] = [{"ip": pod_ip}]
+    elif status.get("podIPs") and not pod_ip:
+        status["podIP"] = status["podIPs"][0]["ip"]
+    return m
+
+
+def default_endpointslice(m: dict) -> dict:
+    """Discovery defaulting: port protocol TCP, endpoint conditions left as given."""
+    for p in m.get("ports") or []:
+        p.setdefault("protocol", "TCP")
+    m.setdefault("endpoints", None)
+    return m
+
+
+def default_endpoints(m: dict) -> dict:
+    for subset in m.get("subsets") or []:
+        for p in subset.get("ports") or []:
+            p.setdefault("protocol", "TCP")
+    return m
+
+
+def identity(m: Mapping[str, Any]) -> tuple[str, str]:
+    meta = m.get("metadata") or {}
+    return meta.get("namespace") or "", meta.get("name") or ""
+

@@ -1,0 +1,469 @@
+"""Semantic validation of manifests by Kubernetes' own rules (kubernetes-semantics.md §6).
+
+`validate_manifest` checks one manifest and raises a ManifestError naming the object and the field
+path (`spec.ports[0].targetPort`) on the first problem, the way the API server rejects a request.
+Structural checks (unknown fields, wrong types) come from the official OpenAPI-derived JSON schemas
+(slicelab.schema); this module adds the rules a schema cannot express: name formats, label syntax, IP
+families and forbidden ranges, port ranges, protocols, named ports.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Mapping
+
+from slicelab import names
+from slicelab.errors import ManifestError
+from slicelab.objects import API_VERSIONS, NAMESPACED, parse_time
+
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+IP_FAMILY_POLICIES = ("SingleStack", "PreferDualStack", "RequireDualStack")
+POD_PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
+CONDITION_STATUSES = ("True", "False", "Unknown")
+ADDRESS_TYPES = ("IPv4", "IPv6", "FQDN")
+MAX_SLICE_ENDPOINTS = 1000
+MAX_SLICE_PORTS = 20000
+MAX_ZONE_HINTS = 8
+
+
+class Checker:
+    """Collects the identity of the object under test so every error names it."""
+
+    def __init__(self, kind: str, name: str, namespace: str | None):
+        self.kind, self.name, self.namespace = kind, name, namespace
+
+    def fail(self, path: str, problem: str) -> None:
+        raise ManifestError(self.kind, self.name, path, problem, self.namespace)
+
+    # --- typed getters -----------------------------------------------------------------------
+    def mapping(self, value: Any, path: str) -> Mapping:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.fail(path, f"must be a mapping, got {type(value).__name__}")
+        return value
+
+    def listing(self, value: Any, path: str) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(path, f"must be a list, got {type(value).__name__}")
+        return value
+
+    def string(self, value: Any, path: str, required: bool = False) -> str | None:
+        if value is None:
+            if required:
+                self.fail(path, "Required value")
+            return None
+        if not isinstance(value, str):
+            self.fail(path, f"must be a string, got {type(value).__name__} {value!r}")
+        if required and not value:
+            self.fail(path, "Required value")
+        return value
+
+    def boolean(self, value: Any, path: str) -> None:
+        if value is not None and not isinstance(value, bool):
+            self.fail(path, f"must be true or false, got {value!r}")
+
+    def integer(self, value: Any, path: str, low: int | None = None, high: int | None = None,
+                required: bool = False) -> int | None:
+        if value is None:
+            if required:
+                self.fail(path, "Required value")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"must be an integer, got {type(value).__name__} {value!r}")
+        if low is not None and high is not None and not low <= value <= high:
+            self.fail(path, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def check(self, problem: str | None, path: str) -> None:
+        if problem:
+            self.fail(path, problem)
+
+    def one_of(self, value: Any, allowed: tuple[str, ...], path: str) -> None:
+        if value is not None and value not in allowed:
+            self.fail(path, f"Unsupported value: {value!r}: supported values: "
+                            + ", ".join(f'"{a}"' for a in allowed))
+
+    def ip(self, value: Any, path: str, family: str | None = None, endpoint: bool = False) -> str:
+        text = self.string(value, path, required=True)
+        try:
+            addr = ipaddress.ip_address(text)
+        except ValueError:
+            self.fail(path, f"must be a valid IP address, got {text!r}")
+        if family and (addr.version == 4) != (family == "IPv4"):
+            self.fail(path, f"must be an {family} address, got {text!r}")
+        if endpoint:
+            if addr.is_unspecified:
+                self.fail(path, f"may not be unspecified (0.0.0.0 or ::), got {text!r}")
+            if addr.is_loopback:
+                self.fail(path, f"may not be in the loopback range (127.0.0.0/8, ::1/128), got {text!r}")
+            if addr.is_link_local:
+                self.fail(path, f"may not be in the link-local range (169.254.0.0/16, fe80::/10), got {text!r}")
+            if addr in _LINK_LOCAL_MULTICAST_V4 or addr in _LINK_LOCAL_MULTICAST_V6:
+                self.fail(path, f"may not be in the link-local multicast range (224.0.0.0/24, ff02::/16), "
+                                f"got {text!r}")
+        return text
+
+
+_LINK_LOCAL_MULTICAST_V4 = ipaddress.ip_network("224.0.0.0/24")
+_LINK_LOCAL_MULTICAST_V6 = ipaddress.ip_network("ff02::/16")
+
+
+def identify(manifest: Mapping[str, Any]) -> tuple[str, str, str | None]:
+    """(kind, name, namespace) for error messages, tolerant of broken manifests."""
+    kind = manifest.get("kind") if isinstance(manifest.get("kind"), str) else "object"
+    meta = manifest.get("metadata") if isinstance(manifest.get("metadata"), Mapping) else {}
+    name = meta.get("name") or meta.get("generateName") or "<unnamed>"
+    ns = meta.get("namespace") or "default"
+    if not isinstance(name, str):
+        name = repr(name)
+    if not isinstance(ns, str):
+        ns = repr(ns)
+    return kind, name, (ns if NAMESPACED.get(kind, True) else None)
+
+
+def check_kind(manifest: Mapping[str, Any]) -> None:
+    """Reject kinds slicelab does not model and apiVersions that do not match the kind."""
+    kind, name, namespace = identify(manifest)
+    c = Checker(kind, name, namespace)
+    if kind not in API_VERSIONS:
+        c.fail("kind", f"unsupported kind {manifest.get('kind')!r}: slicelab models "
+                       + ", ".join(API_VERSIONS))
+    api = manifest.get("apiVersion")
+    if api != API_VERSIONS[kind]:
+        c.fail("apiVersion", f"must be {API_VERSIONS[kind]!r} for {kind}, got {api!r}")
+
+
+def validate_manifest(manifest: Mapping[str, Any]) -> None:
+    """Raise ManifestError for the first problem in one manifest; return None when it is valid."""
+    check_kind(manifest)
+    kind, name, namespace = identify(manifest)
+    c = Checker(kind, name, namespace)
+    _validate_metadata(c, manifest, kind)
+    VALIDATORS[kind](c, manifest)
+
+
+def _validate_metadata(c: Checker, m: Mapping[str, Any], kind: str) -> None:
+    meta = c.mapping(m.get("metadata"), "metadata")
+    if not meta:
+        c.fail("metadata", "Required value")
+    name = c.string(meta.get("name"), "metadata.name")
+    generate = c.string(meta.get("generateName"), "metadata.generateName")
+    if not name and not generate:
+        c.fail("metadata.name", "name or generateName is required")
+    if name:
+        check = names.check_dns1035_label if kind == "Service" else names.check_dns1123_subdomain
+        c.check(check(name), "metadata.name")
+    ns = c.string(meta.get("namespace"), "metadata.namespace")
+    if ns:
+        c.check(names.check_dns1123_label(ns), "metadata.namespace")
+    for field in ("labels", "annotations"):
+        values = c.mapping(meta.get(field), f"metadata.{field}")
+        for key, value in values.items():
+            path = f"metadata.{field}[{key!r}]" if isinstance(key, str) else f"metadata.{field}"
+            if field == "labels":
+                c.check(names.check_label_key(key), path)
+                c.check(names.check_label_value(value), path)
+            else:
+                c.check(names.check_label_key(key), path)
+                if not isinstance(value, str):
+                    c.fail(path, f"annotation value must be a string, got {type(value).__name__} {value!r}")
+    for field in ("creationTimestamp", "deletionTimestamp"):
+        value = meta.get(field)
+        if value is not None:
+            text = c.string(value, f"metadata.{field}")
+            try:
+                parse_time(text)
+            except ValueError:
+                c.fail(f"metadata.{field}", f"must be an RFC 3339 timestamp like 2026-01-01T00:00:00Z, "
+                                            f"got {text!r}")
+    c.string(meta.get("uid"), "metadata.uid")
+    refs = c.listing(meta.get("ownerReferences"), "metadata.ownerReferences")
+    for i, ref in enumerate(refs):
+        path = f"metadata.ownerReferences[{i}]"
+        ref = c.mapping(ref, path)
+        for key in ("apiVersion", "kind", "name", "uid"):
+            c.string(ref.get(key), f"{path}.{key}", required=True)
+
+
+def _validate_ports_of_container(c: Checker, container: Mapping, path: str, seen: set) -> None:
+    for j, port in enumerate(c.listing(container.get("ports"), f"{path}.ports")):
+        ppath = f"{path}.ports[{j}]"
+        port = c.mapping(port, ppath)
+        c.integer(port.get("containerPort"), f"{ppath}.containerPort", 1, 65535, required=True)
+        c.integer(port.get("hostPort"), f"{ppath}.hostPort", 1, 65535)
+        c.one_of(port.get("protocol"), PROTOCOLS, f"{ppath}.protocol")
+        pname = c.string(port.get("name"), f"{ppath}.name")
+        if pname:
+            c.check(names.check_iana_service_name(pname), f"{ppath}.name")
+            if pname in seen:
+                c.fail(f"{ppath}.name", f"Duplicate value: {pname!r}")
+            seen.add(pname)
+
+
+def _validate_pod(c: Checker, m: Mapping) -> None:
+    spec = c.mapping(m.get("spec"), "spec")
+    containers = c.listing(spec.get("containers"), "spec.containers")
+    if not containers:
+        c.fail("spec.containers", "Required value: a Pod needs at least one container")
+    seen_ports: set = set()
+    seen_names: set = set()
+    for key in ("containers", "initContainers"):
+        for i, container in enumerate(c.listing(spec.get(key), f"spec.{key}")):
+            path = f"spec.{key}[{i}]"
+            container = c.mapping(container, path)
+            cname = c.string(container.get("name"), f"{path}.name", required=True)
+            c.check(names.check_dns1123_label(cname), f"{path}.name")
+            if cname in seen_names:
+                c.fail(f"{path}.name", f"Duplicate value: {cname!r}")
+            seen_names.add(cname)
+            c.string(container.get("image"), f"{path}.image", required=True)
+            policy = container.get("restartPolicy")
+            if key == "containers" and policy is not None:
+                c.fail(f"{path}.restartPolicy", "Forbidden: may not be set for non-init containers")
+            c.one_of(policy, ("Always",), f"{path}.restartPolicy")
+            _validate_ports_of_container(c, container, path, seen_ports)
+    for field in ("hostname", "subdomain"):
+        value = c.string(spec.get(field), f"spec.{field}")
+        if value:
+            c.check(names.check_dns1123_label(value), f"spec.{field}")
+    node = c.string(spec.get("nodeName"), "spec.nodeName")
+    if node:
+        c.check(names.check_dns1123_subdomain(node), "spec.nodeName")
+    c.one_of(spec.get("restartPolicy"), ("Always", "OnFailure", "Never"), "spec.restartPolicy")
+    c.boolean(spec.get("hostNetwork"), "spec.hostNetwork")
+    status = c.mapping(m.get("status"), "status")
+    c.one_of(status.get("phase"), POD_PHASES, "status.phase")
+    pod_ip = status.get("podIP")
+    if pod_ip is not None and pod_ip != "":
+        c.ip(pod_ip, "status.podIP")
+    ips = c.listing(status.get("podIPs"), "status.podIPs")
+    families = []
+    for i, entry in enumerate(ips):
+        entry = c.mapping(entry, f"status.podIPs[{i}]")
+        addr = ipaddress.ip_address(c.ip(entry.get("ip"), f"status.podIPs[{i}].ip"))
+        if addr.version in families:
+            c.fail(f"status.podIPs[{i}].ip", "may hold at most one IP of each family")
+        families.append(addr.version)
+    if pod_ip and ips and ipaddress.ip_address(pod_ip) != ipaddress.ip_address(ips[0]["ip"]):
+        c.fail("status.podIP", f"must equal status.podIPs[0].ip ({ips[0]['ip']}), got {pod_ip!r}")
+    for i, cond in enumerate(c.listing(status.get("conditions"), "status.conditions")):
+        cond = c.mapping(cond, f"status.conditions[{i}]")
+        c.string(cond.get("type"), f"status.conditions[{i}].type", required=True)
+        c.one_of(cond.get("status"), CONDITION_STATUSES, f"status.conditions[{i}].status")
+        if cond.get("status") is None:
+            c.fail(f"status.conditions[{i}].status", "Required value")
+        ltt = cond.get("lastTransitionTime")
+        if ltt is not None:
+            try:
+                parse_time(c.string(ltt, f"status.conditions[{i}].lastTransitionTime"))
+            except ValueError:
+                c.fail(f"status.conditions[{i}].lastTransitionTime", f"must be an RFC 3339 timestamp, "
+                                                                      f"got {ltt!r}")
+
+
+def _validate_service(c: Checker, m: Mapping) -> None:
+    spec = c.mapping(m.get("spec"), "spec")
+    svc_type = spec.get("type") or "ClusterIP"
+    c.one_of(svc_type, SERVICE_TYPES, "spec.type")
+    if svc_type == "ExternalName":
+        ext = c.string(spec.get("externalName"), "spec.externalName", required=True)
+        c.check(names.check_dns1123_subdomain(ext.rstrip(".")), "spec.externalName")
+    selector = spec.get("selector")
+    if selector is not None:
+        selector = c.mapping(selector, "spec.selector")
+        for key, value in selector.items():
+            path = f"spec.selector[{key!r}]" if isinstance(key, str) else "spec.selector"
+            c.check(names.check_label_key(key), path)
+            c.check(names.check_label_value(value), path)
+    ports = c.listing(spec.get("ports"), "spec.ports")
+    cluster_ip = c.string(spec.get("clusterIP"), "spec.clusterIP")
+    if not ports and svc_type != "ExternalName" and cluster_ip != "None":
+        c.fail("spec.ports", "Required value: a Service needs at least one port unless it is headless "
+                             "(clusterIP: None)")
+    seen_names: set = set()
+    seen_ports: set = set()
+    for i, port in enumerate(ports):
+        path = f"spec.ports[{i}]"
+        port = c.mapping(port, path)
+        pname = c.string(port.get("name"), f"{path}.name")
+        if len(ports) > 1 and not pname:
+            c.fail(f"{path}.name", "Required value: every port must be named when a Service has more "
+                                   "than one")
+        if pname:
+            c.check(names.check_dns1123_label(pname), f"{path}.name")
+            if pname in seen_names:
+                c.fail(f"{path}.name", f"Duplicate value: {pname!r}")
+            seen_names.add(pname)
+        number = c.integer(port.get("port"), f"{path}.port", 1, 65535, required=True)
+        c.one_of(port.get("protocol"), PROTOCOLS, f"{path}.protocol")
+        if (number, port.get("protocol") or "TCP") in seen_ports:
+            c.fail(f"{path}", f"Duplicate value: port {number}/{port.get('protocol') or 'TCP'}")
+        seen_ports.add((number, port.get("protocol") or "TCP"))
+        target = port.get("targetPort")
+        if isinstance(target, str):
+            if target.isdigit():
+                c.integer(int(target), f"{path}.targetPort", 1, 65535)
+            else:
+                c.check(names.check_iana_service_name(target), f"{path}.targetPort")
+        elif target is not None:
+            c.integer(target, f"{path}.targetPort", 1, 65535)
+        app = c.string(port.get("appProtocol"), f"{path}.appProtocol")
+        if app:
+            c.check(names.check_label_key(app), f"{path}.appProtocol")
+        c.integer(port.get("nodePort"), f"{path}.nodePort", 1, 65535)
+    if cluster_ip and cluster_ip != "None":
+        c.ip(cluster_ip, "spec.clusterIP")
+    ips = c.listing(spec.get("clusterIPs"), "spec.clusterIPs")
+    for i, ip in enumerate(ips):
+        if ip != "None":
+            c.ip(ip, f"spec.clusterIPs[{i}]")
+    if cluster_ip and ips and ips[0] != cluster_ip:
+        c.fail("spec.clusterIPs[0]", f"must match spec.clusterIP {cluster_ip!r}, got {ips[0]!r}")
+    families = c.listing(spec.get("ipFamilies"), "spec.ipFamilies")
+    for i, fam in enumerate(families):
+        c.one_of(fam, ("IPv4", "IPv6"), f"spec.ipFamilies[{i}]")
+    if len(families) > 2 or len(set(families)) != len(families):
+        c.fail("spec.ipFamilies", f"may hold IPv4 and/or IPv6 once each, got {families}")
+    for i, ip in enumerate(ips):
+        if ip != "None" and i < len(families):
+            c.ip(ip, f"spec.clusterIPs[{i}]", family=families[i])
+    policy = spec.get("ipFamilyPolicy")
+    c.one_of(policy, IP_FAMILY_POLICIES, "spec.ipFamilyPolicy")
+    if policy == "SingleStack" and len(families) > 1:
+        c.fail("spec.ipFamilies", "may hold one family when ipFamilyPolicy is SingleStack")
+    c.boolean(spec.get("publishNotReadyAddresses"), "spec.publishNotReadyAddresses")
+    c.one_of(spec.get("trafficDistribution"), ("PreferClose", "PreferSameZone", "PreferSameNode"),
+             "spec.trafficDistribution")
+    c.one_of(spec.get("sessionAffinity"), ("None", "ClientIP"), "spec.sessionAffinity")
+    c.one_of(spec.get("internalTrafficPolicy"), ("Cluster", "Local"), "spec.internalTrafficPolicy")
+
+
+def _validate_node(c: Checker, m: Mapping) -> None:
+    c.mapping(m.get("spec"), "spec")
+    status = c.mapping(m.get("status"), "status")
+    alloc = c.mapping(status.get("allocatable"), "status.allocatable")
+    cpu = alloc.get("cpu")
+    if cpu is not None:
+        text = str(cpu)
+        try:
+            float(text[:-1] if text.endswith("m") else text)
+        except ValueError:
+            c.fail("status.allocatable.cpu", f"must be a CPU quantity like 2 or 500m, got {cpu!r}")
+
+
+def _validate_target_ref(c: Checker, ref: Any, path: str) -> None:
+    ref = c.mapping(ref, path)
+    for key in ("kind", "namespace", "name", "uid", "resourceVersion", "apiVersion", "fieldPath"):
+        c.string(ref.get(key), f"{path}.{key}")
+
+
+def _validate_endpoints(c: Checker, m: Mapping) -> None:
+    for i, subset in enumerate(c.listing(m.get("subsets"), "subsets")):
+        path = f"subsets[{i}]"
+        subset = c.mapping(subset, path)
+        for field in ("addresses", "notReadyAddresses"):
+            for j, addr in enumerate(c.listing(subset.get(field), f"{path}.{field}")):
+                apath = f"{path}.{field}[{j}]"
+                addr = c.mapping(addr, apath)
+                c.ip(addr.get("ip"), f"{apath}.ip", endpoint=True)
+                host = c.string(addr.get("hostname"), f"{apath}.hostname")
+                if host:
+                    c.check(names.check_dns1123_label(host), f"{apath}.hostname")
+                node = c.string(addr.get("nodeName"), f"{apath}.nodeName")
+                if node:
+                    c.check(names.check_dns1123_subdomain(node), f"{apath}.nodeName")
+                if addr.get("targetRef") is not None:
+                    _validate_target_ref(c, addr.get("targetRef"), f"{apath}.targetRef")
+        ports = c.listing(subset.get("ports"), f"{path}.ports")
+        seen: set = set()
+        for j, port in enumerate(ports):
+            ppath = f"{path}.ports[{j}]"
+            port = c.mapping(port, ppath)
+            pname = c.string(port.get("name"), f"{ppath}.name")
+            if len(ports) > 1 and not pname:
+                c.fail(f"{ppath}.name", "Required value: ports must be named when a subset has more than one")
+            if pname:
+                c.check(names.check_dns1123_label(pname), f"{ppath}.name")
+                if pname in seen:
+                    c.fail(f"{ppath}.name", f"Duplicate value: {pname!r}")
+                seen.add(pname)
+            c.integer(port.get("port"), f"{ppath}.port", 1, 65535, required=True)
+            c.one_of(port.get("protocol"), PROTOCOLS, f"{ppath}.protocol")
+
+
+def _validate_endpointslice(c: Checker, m: Mapping) -> None:
+    address_type = m.get("addressType")
+    if address_type is None:
+        c.fail("addressType", "Required value")
+    c.one_of(address_type, ADDRESS_TYPES, "addressType")
+    endpoints = c.listing(m.get("endpoints"), "endpoints")
+    if len(endpoints) > MAX_SLICE_ENDPOINTS:
+        c.fail("endpoints", f"Too many: {len(endpoints)}: must have at most {MAX_SLICE_ENDPOINTS} items")
+    for i, ep in enumerate(endpoints):
+        path = f"endpoints[{i}]"
+        ep = c.mapping(ep, path)
+        addrs = c.listing(ep.get("addresses"), f"{path}.addresses")
+        if not 1 <= len(addrs) <= 100:
+            c.fail(f"{path}.addresses", f"must hold 1 to 100 addresses, got {len(addrs)}")
+        for j, addr in enumerate(addrs):
+            if address_type == "FQDN":
+                c.check(names.check_dns1123_subdomain(c.string(addr, f"{path}.addresses[{j}]", True)),
+                        f"{path}.addresses[{j}]")
+            else:
+                c.ip(addr, f"{path}.addresses[{j}]", family=address_type, endpoint=True)
+        cond = c.mapping(ep.get("conditions"), f"{path}.conditions")
+        for key in ("ready", "serving", "terminating"):
+            c.boolean(cond.get(key), f"{path}.conditions.{key}")
+        host = c.string(ep.get("hostname"), f"{path}.hostname")
+        if host:
+            c.check(names.check_dns1123_label(host), f"{path}.hostname")
+        node = c.string(ep.get("nodeName"), f"{path}.nodeName")
+        if node:
+            c.check(names.check_dns1123_subdomain(node), f"{path}.nodeName")
+        zone = c.string(ep.get("zone"), f"{path}.zone")
+        if zone:
+            c.check(names.check_label_value(zone), f"{path}.zone")
+        if ep.get("targetRef") is not None:
+            _validate_target_ref(c, ep.get("targetRef"), f"{path}.targetRef")
+        hints = c.mapping(ep.get("hints"), f"{path}.hints")
+        zones = c.listing(hints.get("forZones"), f"{path}.hints.forZones")
+        if len(zones) > MAX_ZONE_HINTS:
+            c.fail(f"{path}.hints.forZones", f"Too many: {len(zones)}: must have at most {MAX_ZONE_HINTS}")
+        seen_zones: set = set()
+        for k, z in enumerate(zones):
+            z = c.mapping(z, f"{path}.hints.forZones[{k}]")
+            zname = c.string(z.get("name"), f"{path}.hints.forZones[{k}].name", required=True)
+            c.check(names.check_label_value(zname), f"{path}.hints.forZones[{k}].name")
+            if zname in seen_zones:
+                c.fail(f"{path}.hints.forZones[{k}].name", f"Duplicate value: {zname!r}")
+            seen_zones.add(zname)
+    ports = c.listing(m.get("ports"), "ports")
+    if len(ports) > MAX_SLICE_PORTS:
+        c.fail("ports", f"Too many: {len(ports)}: must have at most {MAX_SLICE_PORTS} items")
+    seen: set = set()
+    for i, port in enumerate(ports):
+        path = f"ports[{i}]"
+        port = c.mapping(port, path)
+        pname = c.string(port.get("name"), f"{path}.name") or ""
+        if pname:
+            c.check(names.check_dns1123_label(pname), f"{path}.name")
+        if pname in seen:
+            c.fail(f"{path}.name", f"Duplicate value: {pname!r}")
+        seen.add(pname)
+        c.one_of(port.get("protocol"), PROTOCOLS, f"{path}.protocol")
+        c.integer(port.get("port"), f"{path}.port", 0, 65535)
+        app = c.string(port.get("appProtocol"), f"{path}.appProtocol")
+        if app:
+            c.check(names.check_label_key(app), f"{path}.appProtocol")
+
+
+VALIDATORS = {
+    "Pod": _validate_pod,
+    "Service": _validate_service,
+    "Node": _validate_node,
+    "Endpoints": _validate_endpoints,
+    "EndpointSlice": _validate_endpointslice,
+}
