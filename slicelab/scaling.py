@@ -29,6 +29,10 @@ class SizeModel:
     def object_bytes(self, endpoints: int) -> float:
         return self.per_object + self.per_endpoint * endpoints
 
+    def __repr__(self) -> str:
+        return (f"SizeModel: {self.per_object:.0f} B per object + {self.per_endpoint:.0f} B per endpoint"
+                + (f" ({self.source})" if self.source else ""))
+
 
 # The blog: "a Service with 5,000 Pods ... an Endpoints resource of about 1.5MB" -> 300 bytes per address.
 BLOG = SizeModel(per_endpoint=1.5e6 / 5000, source="blog 2020-09-02: 5,000 Pods make a 1.5MB Endpoints")
@@ -147,3 +151,36 @@ def describe_cost(pods: int, nodes: int, per_slice: int, model: SizeModel = KEP)
     return (f"One endpoint changes in a Service of {pods:,} Pods on {nodes:,} nodes: v1 Endpoints sends "
             f"{format_bytes(old.bytes)}, EndpointSlices of {per_slice} send {format_bytes(new.bytes)} "
             f"({ratio:,.0f}x less).")
+
+
+def measure_size_model(counts: Iterable[int] = (1, 25, 50, 100), kind: str = "EndpointSlice") -> SizeModel:
+    """Fit the size model to objects slicelab really writes: one Service with n ready Pods per count.
+
+    `kind` is "EndpointSlice" (the Service's one slice; counts must not exceed 100) or "Endpoints".
+    """
+    from slicelab.cluster import Cluster  # the model above stays usable without a cluster
+    manifests = []
+    for n in counts:
+        cluster = Cluster(max_endpoints_per_slice=max(100, n))
+        nodes = [{"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"node-{i}"}} for i in range(NODES)]
+        cluster.apply(nodes + [_service_manifest()] + [_pod_manifest(i) for i in range(n)])
+        manifests += cluster.get(kind, label_selector=None if kind == "Endpoints" else
+                                 "kubernetes.io/service-name=web")
+    return fit_size_model(manifests, source=f"measured: slicelab {kind} manifests as JSON")
+
+
+NODES = 10  # nodes the measured Pods run on (each endpoint names its node)
+
+
+def _service_manifest() -> dict:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "default"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}}
+
+
+def _pod_manifest(i: int) -> dict:
+    ip = f"10.1.{i // 250}.{i % 250 + 1}"
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": f"web-{i:05d}-abcde", "namespace": "default", "labels": {"app": "web"}},
+            "spec": {"nodeName": f"node-{i % NODES}", "containers": [{"name": "web", "image": "nginx"}]},
+            "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
+                       "conditions": [{"type": "Ready", "status": "True"}]}}

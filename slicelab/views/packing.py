@@ -185,3 +185,27 @@ def slice_sizes(slices: Iterable[Mapping]) -> list[int]:
 def unescape_svg_text(svg: str) -> str:
     """Graphviz writes '-' as '&#45;' in SVG text: the plain text of an SVG, for assertions and search."""
     return html.unescape(re.sub(r"<[^>]+>", " ", svg))
+
+
+def render_endpoints(slices: Iterable[Mapping]) -> str:
+    """Every endpoint of the slices as an aligned table: conditions, node, zone and hints spelled out."""
+    header = ("SLICE", "TYPE", "ADDRESS", "POD", "READY", "SERVING", "TERMINATING", "NODE", "ZONE", "HINTS")
+    rows = [header]
+    for item in _sorted_slices(slices):
+        for endpoint in item.get("endpoints") or []:
+            c = endpoint.get("conditions") or {}
+            hints = endpoint.get("hints") or {}
+            hint_text = ",".join([f"zone={h['name']}" for h in hints.get("forZones") or []]
+                                 + [f"node={h['name']}" for h in hints.get("forNodes") or []])
+            rows.append((item["metadata"]["name"], item.get("addressType", ""),
+                         ",".join(endpoint.get("addresses") or []), endpoint_label(endpoint),
+                         _flag(c.get("ready")), _flag(c.get("serving")), _flag(c.get("terminating")),
+                         endpoint.get("nodeName") or "-", endpoint.get("zone") or "-", hint_text or "-"))
+    if len(rows) == 1:
+        return "(no endpoints)"
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def _flag(value: Any) -> str:
+    return "<unset>" if value is None else str(bool(value)).lower()
