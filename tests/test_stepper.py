@@ -1,0 +1,118 @@
+"""The Stepper widget, driven without a browser: buttons, slider, links, pre-rendered frames, quiz."""
+from __future__ import annotations
+
+import html
+
+import pytest
+from ipywidgets.widgets.widget_link import Link
+
+from slicelab.scenario import load_scenario
+from slicelab.widgets.selfcheck import SelfCheck
+from slicelab.widgets.stepper import VIEWS, Stepper, quiz, render_view
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return load_scenario("seed").replay()
+
+
+@pytest.fixture(scope="module")
+def built(seed):
+    return Stepper(seed)
+
+
+@pytest.fixture()
+def stepper(built):
+    """One Stepper for the module (building one renders 13 frames × 8 views); each test starts at 0."""
+    built.go(0)
+    return built
+
+
+def _text(stepper: Stepper, view: str) -> str:
+    return html.unescape(stepper.html(view))
+
+
+def test_starts_at_step_0(stepper):
+    assert stepper.step == 0 and "Step 0 of 12" in _text(stepper, "status")
+    assert stepper.previous.disabled and not stepper.next.disabled
+
+
+def test_next_three_times_shows_step_3_everywhere(stepper):
+    for _ in range(3):
+        stepper.next.click()
+    assert stepper.step == 3
+    assert all(stack.selected_index == 3 for stack in stepper.panels.values())
+    assert "Step 3 of 12" in _text(stepper, "status")
+    assert "▶ After Step 3" in _text(stepper, "tracker") and "10.0.0.1, 10.0.0.2" in _text(stepper, "tracker")
+    assert "▶ 3" in _text(stepper, "process")
+    assert "my-service   10.0.0.1:8080,10.0.0.2:8080" in _text(stepper, "kubectl")
+    # the panel shows the frame it selected
+    tracker = stepper.panels["tracker"]
+    assert tracker.children[tracker.selected_index].value == stepper.html("tracker")
+
+
+def test_previous_and_bounds(stepper):
+    stepper.go(12)
+    assert stepper.next.disabled and not stepper.previous.disabled
+    stepper.next.click()
+    assert stepper.step == 12
+    stepper.previous.click()
+    assert stepper.step == 11
+    assert stepper.go(-5) == 0 and stepper.go(99) == 12
+
+
+def test_slider_and_play_move_every_view(stepper):
+    stepper.slider.value = 7
+    assert {s.selected_index for s in stepper.panels.values()} == {7}
+    assert "Key moment" in _text(stepper, "moments") and "pod is removed" in _text(stepper, "moments")
+    assert stepper.play.max == stepper.slider.max == 12
+
+
+def test_views_are_jslinked_to_the_slider_for_kernel_less_pages(stepper):
+    """Stepping must also work in an HTML export: the slider drives each Stack in the browser."""
+    links = [l for l in stepper.links if isinstance(l, Link)]
+    targets = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in links}
+    for stack in stepper.panels.values():
+        assert (stepper.slider.model_id, "value", stack.model_id, "selected_index") in targets
+    assert (stepper.play.model_id, "value", stepper.slider.model_id, "value") in targets
+    assert all(len(stack.children) == 13 for stack in stepper.panels.values())
+
+
+def test_every_frame_is_prerendered_from_the_timeline(seed, stepper):
+    for view in VIEWS:
+        for step in (0, 4, 12):
+            assert stepper.html(view, step) == render_view(seed, view, step)
+    assert "No key moment at step 0. Key moments come at steps 4, 7, 10." in _text(stepper, "moments")
+
+
+def test_show_gives_controls_with_some_views(stepper):
+    box = stepper.show("flow", "tracker")
+    assert box.children[0] is stepper.controls
+    assert stepper.panels["flow"] in box.children and stepper.panels["tracker"] in box.children
+    assert stepper.panels["kubectl"] not in box.children
+    with pytest.raises(ValueError, match="view 'plots' is not in this Stepper"):
+        stepper.show("plots")
+
+
+def test_a_stepper_with_fewer_views(seed):
+    small = Stepper(seed, views=("tracker",))
+    assert set(small.panels) == {"status", "tracker"}
+    with pytest.raises(ValueError, match="unknown view 'grid'"):
+        Stepper(seed, views=("grid",))
+
+
+def test_text_repr_follows_the_step(stepper):
+    stepper.go(10)
+    text = repr(stepper)
+    assert text.startswith("Step 10 of 12") and "▶ After Step 10" in text and "Step 10 — No more matching pods" in text
+
+
+def test_quiz_checks_the_seeds_answers(seed):
+    box = quiz(seed)
+    checks = list(box.children)
+    assert len(checks) == 3 and all(isinstance(c, SelfCheck) for c in checks)
+    assert checks[0].check("10.0.0.1 and 10.0.0.2") and not checks[0].check("Only 10.0.0.1")
+    assert checks[1].check("Step 7") and not checks[1].check("Step 10")
+    assert checks[2].check("Pods list includes 10.0.0.1, 10.0.0.2, 10.0.0.3")
+    assert checks[0].explanation == "Step 3: Endpoints list IPs: 10.0.0.1, 10.0.0.2."
+    assert "step 3" in checks[0].show_hint()
