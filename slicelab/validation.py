@@ -208,7 +208,6 @@ def _validate_pod(c: Checker, m: Mapping) -> None:
     containers = c.listing(spec.get("containers"), "spec.containers")
     if not containers:
         c.fail("spec.containers", "Required value: a Pod needs at least one container")
-    seen_ports: set = set()
     seen_names: set = set()
     for key in ("containers", "initContainers"):
         for i, container in enumerate(c.listing(spec.get(key), f"spec.{key}")):
@@ -224,7 +223,7 @@ def _validate_pod(c: Checker, m: Mapping) -> None:
             if key == "containers" and policy is not None:
                 c.fail(f"{path}.restartPolicy", "Forbidden: may not be set for non-init containers")
             c.one_of(policy, ("Always",), f"{path}.restartPolicy")
-            _validate_ports_of_container(c, container, path, seen_ports)
+            _validate_ports_of_container(c, container, path, set())  # names unique per container
     for field in ("hostname", "subdomain"):
         value = c.string(spec.get(field), f"spec.{field}")
         if value:

@@ -235,6 +235,7 @@ class EndpointSliceController(ServiceController):
         self._signature: dict[Key, tuple] = {}
         self._retry: set[Key] = set()
         self.errors: list[str] = []
+        self.events: list[str] = []
 
     # --- change intake -------------------------------------------------------------------------
     def observe(self, change: Change) -> None:
@@ -301,7 +302,7 @@ class EndpointSliceController(ServiceController):
         self._signature[key] = signature
         if missing_nodes:
             self._retry.add(key)
-            self.errors.append(f"Service {ns}/{name}: skipped Pods whose Node is not found: "
+            self.errors.append(f"Service {ns}/{name}: skipped Pods: "
                                + ", ".join(sorted(missing_nodes)))
         self._reconcile(svc, address_types, cache, touched, trigger)
 
@@ -314,7 +315,7 @@ class EndpointSliceController(ServiceController):
             node = self.cluster._nodes.get(pod.node_name)
             if node is None:
                 if not svc.publish_not_ready:
-                    missing_nodes.append(pod.name)
+                    missing_nodes.append(f"{pod.name} (Node {pod.node_name} not found)")
                     return []
             else:
                 zone = node.zone
@@ -398,7 +399,7 @@ class EndpointSliceController(ServiceController):
                     plan.unchanged.append(plan.deletes.pop())
                 else:
                     plan.creates.append(placeholder)
-            topology.apply_hints(svc, mode, plan, cluster._nodes)
+            topology.apply_hints(svc, mode, plan, cluster._nodes, self.events)
             self._finalize(svc, plan, labels, trigger)
         if deletes_unsupported:
             for rec in deletes_unsupported:

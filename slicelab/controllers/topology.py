@@ -50,21 +50,20 @@ def _with_hints(ep: dict, hints: dict | None) -> dict:
     return out
 
 
-def apply_hints(svc: ServiceFacts, mode: str | None, plan: "Plan", nodes: Mapping[str, NodeFacts]) -> None:
+def apply_hints(svc: ServiceFacts, mode: str | None, plan: "Plan", nodes: Mapping[str, NodeFacts],
+                events: list[str] | None = None) -> None:
     """Set the hints on slices to create/update; move unchanged slices with wrong hints to updates."""
     if mode == "auto":
-        from slicelab.controllers.topology_auto import zone_hints_for
-        hints_by_ident = zone_hints_for(plan, nodes)
-        hint_of = (lambda ident, ep: hints_by_ident.get(ident))
-    else:
-        hint_of = (lambda ident, ep: _own_hints(ep, mode))
+        from slicelab.controllers import topology_auto
+        topology_auto.add_hints(plan, nodes, events if events is not None else [])
+        return
     for rec in plan.creates + plan.updates:
-        rec.endpoints = {i: _with_hints(ep, hint_of(i, ep)) for i, ep in rec.endpoints.items()}
+        rec.endpoints = {i: _with_hints(ep, _own_hints(ep, mode)) for i, ep in rec.endpoints.items()}
     still = []
     for rec in plan.unchanged:
-        if any(ep.get("hints") != hint_of(i, ep) for i, ep in rec.endpoints.items()):
+        if any(ep.get("hints") != _own_hints(ep, mode) for ep in rec.endpoints.values()):
             fixed = rec.copy()
-            fixed.endpoints = {i: _with_hints(ep, hint_of(i, ep)) for i, ep in rec.endpoints.items()}
+            fixed.endpoints = {i: _with_hints(ep, _own_hints(ep, mode)) for i, ep in rec.endpoints.items()}
             plan.updates.append(fixed)
         else:
             still.append(rec)
