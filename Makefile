@@ -62,7 +62,7 @@ lab: setup
 	jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/00-start-here.ipynb
 
 test: test-setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest tests notebooks --nbval-lax $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
