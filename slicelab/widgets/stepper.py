@@ -25,9 +25,10 @@ from slicelab.widgets.selfcheck import SelfCheck
 __all__ = ["Stepper", "VIEWS", "render_view", "quiz"]
 
 VIEWS = ("status", "flow", "kubectl", "process", "tracker", "moments", "objects", "transcript")
+# process and tracker tables carry their own caption
 TITLES = {
-    "status": "", "flow": "Process flow", "kubectl": "Execution sample", "process": "Process table",
-    "tracker": "Status tracker", "moments": "Key moments", "objects": "Objects", "transcript": "Transcript",
+    "status": "", "flow": "Process flow", "kubectl": "Execution sample", "process": "",
+    "tracker": "", "moments": "Key moments", "objects": "Objects", "transcript": "Transcript",
 }
 
 
@@ -163,7 +164,9 @@ class Stepper(widgets.VBox):
         missing = [v for v in views if v not in self.panels]
         if missing:
             raise ValueError(f"view {missing[0]!r} is not in this Stepper; it has {', '.join(self.panels)}")
-        return widgets.VBox([self.controls, *self._sections(views)])
+        box = widgets.VBox([self.controls, *self._sections(views)])
+        box.add_class("slicelab-stepper")
+        return box
 
     def html(self, view: str, step: int | None = None) -> str:
         """The pre-rendered HTML of a view at a step (default: the current step)."""
