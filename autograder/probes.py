@@ -77,10 +77,6 @@ def parse_test_cell(source: str) -> list[Probe]:
         probes.append(_probe_of(node, source, node.lineno in hidden))
     if not probes:
         raise ProtocolError("no check: a test cell calls expect, expect_choice or expect_shape")
-    names = [probe.name for probe in probes]
-    duplicated = sorted({name for name in names if names.count(name) > 1})
-    if duplicated:
-        raise ProtocolError(f"check name {duplicated[0]!r} is used twice; every check needs its own name")
     return probes
 
 
