@@ -484,3 +484,64 @@ def test_flag_spellings_pflag_accepts():
         assert cmd.namespace == "prod", command
     assert parse_command("get ep -owide").output == "wide"
     assert parse_command("get ep --all-namespaces").all_namespaces
+    combined = parse_command("get ep -Aowide")
+    assert combined.all_namespaces and combined.output == "wide"
+    assert parse_command("get ep -A=false").all_namespaces is False
+
+
+# ------------------------------------------------------------------------------------- on a real Cluster
+
+SEED_SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "my-service"},
+                "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 9376}]}}
+
+
+def seed_pod(name, ip):
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+            "status": {"phase": "Running", "podIP": ip, "conditions": [{"type": "Ready", "status": "True"}]}}
+
+
+@pytest.fixture
+def cluster():
+    import slicelab
+    return slicelab.Cluster()
+
+
+def test_cluster_service_without_pods_has_a_placeholder_slice_and_empty_endpoints(cluster):
+    cluster.apply(SEED_SERVICE)
+    (placeholder,) = cluster.get("EndpointSlice")
+    name = placeholder["metadata"]["name"]
+    assert name.startswith("my-service-") and len(name) == 16
+    assert cluster.kubectl("get endpointslices") == (
+        "NAME               ADDRESSTYPE   PORTS     ENDPOINTS   AGE\n"
+        f"{name}   IPv4          <unset>   <unset>     0s")
+    assert cluster.kubectl("get ep my-service").splitlines()[1:] == [
+        "NAME         ENDPOINTS   AGE", "my-service   <none>      0s"]
+
+
+def test_cluster_seed_story_in_kubectl_output(cluster):
+    cluster.apply([SEED_SERVICE, seed_pod("web-1", "10.0.0.1"), seed_pod("web-2", "10.0.0.2")])
+    cluster.tick(90)
+    assert cluster.kubectl("get endpoints my-service").splitlines()[2] == \
+        "my-service   10.0.0.1:9376,10.0.0.2:9376   90s"
+    assert cluster.kubectl("get endpointslices -l kubernetes.io/service-name=my-service --no-headers") \
+        .split()[1:] == ["IPv4", "9376", "10.0.0.1,10.0.0.2", "90s"]
+    cluster.delete("Pod", "web-2")
+    assert cluster.kubectl("get endpoints my-service").splitlines()[2] == "my-service   10.0.0.1:9376   90s"
+    # A terminating Pod leaves v1 Endpoints at once but stays in its EndpointSlice, not ready.
+    cluster.delete("Pod", "web-1", graceful=True)
+    assert cluster.kubectl("get endpoints my-service").splitlines()[2] == "my-service   <none>      90s"
+    assert "10.0.0.1" in cluster.kubectl("get endpointslices")
+    assert cluster.kubectl("get pods --no-headers").split()[2] == "Terminating"
+    described = cluster.kubectl("describe endpointslice my-service")
+    assert "  - Addresses:  10.0.0.1\n    Conditions:\n      Ready:    false\n" in described
+    assert "Endpoints:                \n" in cluster.kubectl("describe service my-service")
+
+
+def test_cluster_yaml_output_round_trips_to_its_objects(cluster):
+    cluster.apply([SEED_SERVICE, seed_pod("web-1", "10.0.0.1")])
+    for kind, resource in (("EndpointSlice", "endpointslices"), ("Endpoints", "endpoints"),
+                           ("Service", "svc"), ("Pod", "pods")):
+        listed = yaml.safe_load(cluster.kubectl(f"get {resource} -o yaml").removeprefix(
+            ENDPOINTS_DEPRECATION_WARNING + "\n"))
+        assert listed["items"] == cluster.get(kind), kind

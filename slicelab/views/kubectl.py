@@ -144,13 +144,16 @@ def _split_flags(verb: str, args: Sequence[str]) -> tuple[list[str], dict[str, s
             if name not in _LONG_FLAGS or name not in allowed:
                 raise KubectlError(f"error: unknown flag: --{name}")
         elif arg.startswith("-") and len(arg) > 1:
-            short = arg[1]
-            if short not in _SHORT_FLAGS or _SHORT_FLAGS[short] not in allowed:
-                raise KubectlError(f"error: unknown shorthand flag: '{short}' in {arg}")
-            name, rest = _SHORT_FLAGS[short], arg[2:]
+            rest = arg[1:]
+            while True:  # boolean shorthands combine (`-Aowide`); a value flag takes the rest
+                short, rest = rest[0], rest[1:]
+                if short not in _SHORT_FLAGS or _SHORT_FLAGS[short] not in allowed:
+                    raise KubectlError(f"error: unknown shorthand flag: '{short}' in {arg}")
+                name = _SHORT_FLAGS[short]
+                if _LONG_FLAGS[name] or not rest or rest.startswith("="):
+                    break
+                flags[name] = "true"
             eq, value = ("=", rest[1:]) if rest.startswith("=") else (("=", rest) if rest else ("", ""))
-            if not _LONG_FLAGS[name] and rest:
-                raise KubectlError(f"error: unknown shorthand flag: '{rest[0]}' in {arg}")
         else:
             positional.append(arg)
             continue
