@@ -199,6 +199,7 @@ def test_missing_object_and_empty_namespace_messages():
     assert kubectl(store, "get pods") == "No resources found in default namespace."
     assert kubectl(store, "get pods -n prod") == "No resources found in prod namespace."
     assert kubectl(store, "get pods -A") == "No resources found"
+    assert kubectl(store, "get ep x --ignore-not-found").splitlines()[1:] == []
     assert kubectl(store, "get ep web x").splitlines()[1:] == [
         "NAME   ENDPOINTS   AGE", "web    <none>      5m", 'Error from server (NotFound): endpoints "x" not found']
 
@@ -271,8 +272,14 @@ def test_several_types_print_one_table_each_with_kind_prefixed_names():
         "\n"
         "NAME        READY   STATUS    RESTARTS   AGE\n"
         "pod/web-1   1/1     Running   0          10m")
-    assert kubectl(store, "get svc/my-service") .startswith("NAME                 TYPE")
+    assert kubectl(store, "get svc/my-service").startswith("NAME         TYPE")
+    assert kubectl(store, "get svc,nodes").startswith("NAME         TYPE")  # one kind found: plain names
+    assert kubectl(store, "get svc/my-service pod/web-1 --no-headers").splitlines() == [
+        "service/my-service   ClusterIP   10.96.0.10   <none>   80/TCP   60m",
+        "pod/web-1   1/1   Running   0     10m"]
     assert kubectl(store, "get ep,svc -o name").splitlines()[1:] == ["endpoints/my-service", "service/my-service"]
+    assert kubectl(store, "get svc -o yaml --show-labels") == \
+        "error: --show-labels option cannot be used with yaml printer"
 
 
 # ------------------------------------------------------------------------------------- namespaces, selectors, labels
@@ -457,8 +464,13 @@ def test_describe_matches_name_prefixes_and_separates_objects():
 @pytest.mark.parametrize("command, message", [
     ("get foo", 'error: the server doesn\'t have a resource type "foo"'),
     ("get svc,foo", 'error: the server doesn\'t have a resource type "foo"'),
-    ("get ep --watch", "error: unknown flag: --watch"),
-    ("get ep -w", "error: unknown shorthand flag: 'w' in -w"),
+    ("get ep --frobnicate", "error: unknown flag: --frobnicate"),
+    ("get ep --sort-by=.metadata.name", "error: --sort-by is not simulated here: lists are always sorted by "
+                                        "namespace and name, as the API server returns them"),
+    ("get ep -x", "error: unknown shorthand flag: 'x' in -x"),
+    ("get ep -w", "error: -w is not simulated here: there is no live cluster to watch: change it "
+                  "(cluster.apply, cluster.tick) and run get again"),
+    ("get ep | grep web", "error: pipes and redirections are not simulated: run one kubectl command"),
     ("get ep -o table", 'error: unable to match a printer suitable for the output format "table", '
                         "allowed formats are: json,name,wide,yaml"),
     ("get ep -n", "error: flag needs an argument: --namespace"),

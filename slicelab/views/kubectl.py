@@ -95,7 +95,7 @@ class Command:
     show_labels: bool = False
     no_headers: bool = False
     show_events: bool = True
-    with_kind: bool = False        # several types requested: names print as `kind/name`
+    ignore_not_found: bool = False
     single_item: bool = False      # exactly one named object: -o yaml/json print it bare
 
     @property
@@ -111,12 +111,23 @@ class Command:
 # Flags: name -> (takes a value, applies to)
 _LONG_FLAGS = {
     "namespace": True, "all-namespaces": False, "selector": True, "output": True,
-    "show-labels": False, "no-headers": False, "show-events": False,
+    "show-labels": False, "no-headers": False, "show-events": False, "ignore-not-found": False,
 }
 _SHORT_FLAGS = {"n": "namespace", "A": "all-namespaces", "l": "selector", "o": "output"}
 _VERB_FLAGS = {
-    "get": {"namespace", "all-namespaces", "selector", "output", "show-labels", "no-headers"},
+    "get": {"namespace", "all-namespaces", "selector", "output", "show-labels", "no-headers",
+            "ignore-not-found"},
     "describe": {"namespace", "all-namespaces", "selector", "show-events"},
+}
+# Flags real kubectl has that make no sense against a simulated, step-by-step cluster.
+_NOT_SIMULATED_FLAGS = {
+    "watch": "there is no live cluster to watch: change it (cluster.apply, cluster.tick) and run get again",
+    "w": "there is no live cluster to watch: change it (cluster.apply, cluster.tick) and run get again",
+    "watch-only": "there is no live cluster to watch: change it (cluster.apply, cluster.tick) and run get again",
+    "sort-by": "lists are always sorted by namespace and name, as the API server returns them",
+    "field-selector": "use a label selector (-l) instead",
+    "kubeconfig": "slicelab's kubectl talks to the simulated cluster only",
+    "context": "slicelab's kubectl talks to the simulated cluster only",
 }
 
 
@@ -139,6 +150,12 @@ def _split_flags(verb: str, args: Sequence[str]) -> tuple[list[str], dict[str, s
         if arg == "--":
             positional.extend(args[i:])
             break
+        if arg in ("|", ">", ">>", "&&", ";") or arg.startswith("|"):
+            raise KubectlError("error: pipes and redirections are not simulated: run one kubectl command")
+        bare = arg.lstrip("-").partition("=")[0]
+        if arg.startswith("-") and bare in _NOT_SIMULATED_FLAGS and (arg.startswith("--") or len(bare) == 1):
+            raise KubectlError(f"error: {'--' if len(bare) > 1 else '-'}{bare} is not simulated here: "
+                               f"{_NOT_SIMULATED_FLAGS[bare]}")
         if arg.startswith("--"):
             name, eq, value = arg[2:].partition("=")
             if name not in _LONG_FLAGS or name not in allowed:
@@ -194,10 +211,13 @@ def parse_command(command: str) -> Command:
     cmd.show_labels = flags.get("show-labels") == "true"
     cmd.no_headers = flags.get("no-headers") == "true"
     cmd.show_events = flags.get("show-events", "true") == "true"
+    cmd.ignore_not_found = flags.get("ignore-not-found") == "true"
     cmd.output = flags.get("output", "")
     if cmd.output and cmd.output not in _OUTPUTS:
         raise KubectlError(f'error: unable to match a printer suitable for the output format "{cmd.output}", '
                            f"allowed formats are: {','.join(_OUTPUTS)}")
+    if cmd.show_labels and cmd.output not in ("", "wide"):
+        raise KubectlError(f"error: --show-labels option cannot be used with {cmd.output} printer")
     if "selector" in flags:
         try:
             parse_selector(flags["selector"])
@@ -218,7 +238,6 @@ def parse_command(command: str) -> Command:
                 raise KubectlError(f'error: arguments in resource/name form must have a single resource and '
                                    f'name: "{arg}"')
             cmd.requests.append((_resource(kind), name))
-        cmd.with_kind = True
         cmd.single_item = len(positional) == 1
     else:
         kinds = [_resource(token) for token in positional[0].split(",") if token]
@@ -226,7 +245,6 @@ def parse_command(command: str) -> Command:
             raise KubectlError(f'error: the server doesn\'t have a resource type "{positional[0]}"')
         names = positional[1:]
         cmd.requests = [(kind, name) for kind in kinds for name in (names or [None])]
-        cmd.with_kind = len(set(positional[0].split(","))) > 1
         cmd.single_item = len(kinds) == 1 and len(names) == 1
     if cmd.selector is not None and any(name for _, name in cmd.requests):
         raise KubectlError("error: name cannot be provided when a selector is specified")
@@ -297,6 +315,10 @@ def _no_resources(cmd: Command) -> str:
 
 def _get(cluster: ClusterView, cmd: Command) -> str:
     found, errors = _fetch(cluster, cmd)
+    if cmd.ignore_not_found:
+        errors = []
+        if not found and cmd.output not in ("yaml", "json"):
+            return ""
     if cmd.output in ("yaml", "json"):
         items = [_with_type(resource, obj) for resource, obj in found]
         if cmd.single_item and len(items) == 1:
@@ -312,15 +334,19 @@ def _get(cluster: ClusterView, cmd: Command) -> str:
         return "\n".join(lines + errors)
     if not found:
         return "\n".join(errors or [_no_resources(cmd)])
+    # Names print as `kind/name` when the objects found are of several kinds; each kind gets its own
+    # table, separated by a blank line unless headers are off.
+    with_kind = len({resource.kind for resource, _ in found}) > 1
     blocks: list[str] = []
     for resource in cmd.resources:
         objs = [obj for r, obj in found if r is resource]
         if objs:
-            blocks.append(_table(cluster, cmd, resource, objs).rstrip("\n"))
-    return "\n".join(["\n\n".join(blocks)] + errors)
+            blocks.append(_table(cluster, cmd, resource, objs, with_kind).rstrip("\n"))
+    return "\n".join([("\n" if cmd.no_headers else "\n\n").join(blocks)] + errors)
 
 
-def _table(cluster: ClusterView, cmd: Command, resource: Resource, objs: Iterable[Mapping[str, Any]]) -> str:
+def _table(cluster: ClusterView, cmd: Command, resource: Resource, objs: Iterable[Mapping[str, Any]],
+           with_kind: bool) -> str:
     printer = PRINTERS[resource.kind]
     wide = cmd.output == "wide"
     with_namespace = cmd.all_namespaces and resource.namespaced
@@ -333,7 +359,7 @@ def _table(cluster: ClusterView, cmd: Command, resource: Resource, objs: Iterabl
     for obj in objs:
         meta = obj.get("metadata") or {}
         name = meta.get("name", "")
-        if cmd.with_kind:
+        if with_kind:
             name = f"{resource.singular}/{name}"
         row = ([meta.get("namespace", "")] if with_namespace else []) + [name]
         row += printer.row(obj, cluster.now, wide)
