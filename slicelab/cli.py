@@ -1,12 +1,15 @@
 """The `slicelab` command (also `python -m slicelab`).
 
     slicelab reconcile -f service.yaml -f pods.yaml [-o yaml|json|table] [--max-endpoints-per-slice N]
-    kubectl get svc,pods -o yaml | slicelab reconcile -f - -o table
+    kubectl get svc,pods,nodes -o yaml | slicelab reconcile -f - -o table
 
 `reconcile` loads manifests (files or `-` for stdin; multi-document YAML; `List` objects such as
 `kubectl get ... -o yaml` prints them, including fields slicelab ignores), applies them to a fresh
 Cluster in one transaction, and prints the Endpoints and EndpointSlices the controllers wrote.
 Objects of kinds slicelab does not model (Deployment, ReplicaSet, ...) are skipped with a note.
+Include the Nodes: like the real EndpointSlice controller, slicelab skips Pods whose Node it does
+not know (a note on stderr says which). The simulated clock starts at the newest
+creationTimestamp of the input.
 
 Exit codes: 0 success, 2 bad input (one line on stderr naming file, object and field).
 """

@@ -188,6 +188,28 @@ def _split_flags(verb: str, args: Sequence[str]) -> tuple[list[str], dict[str, s
     return positional, flags
 
 
+def _requests(positional: Sequence[str]) -> tuple[list[tuple[Resource, str | None]], bool]:
+    """`TYPE[,TYPE...] [NAME...]` or `TYPE/NAME...` -> (type, name) pairs, and whether one item is implied."""
+    slashed = [p for p in positional if "/" in p]
+    if slashed and len(slashed) != len(positional):
+        raise KubectlError("error: there is no need to specify a resource type as a separate argument when "
+                           "passing arguments in resource/name form")
+    if slashed:
+        requests: list[tuple[Resource, str | None]] = []
+        for arg in positional:
+            kind, _, name = arg.partition("/")
+            if not name:
+                raise KubectlError(f'error: arguments in resource/name form must have a single resource and '
+                                   f'name: "{arg}"')
+            requests.append((_resource(kind), name))
+        return requests, len(positional) == 1
+    kinds = [_resource(token) for token in positional[0].split(",") if token]
+    if not kinds:
+        raise KubectlError(f'error: the server doesn\'t have a resource type "{positional[0]}"')
+    names = list(positional[1:])
+    return [(kind, name) for kind in kinds for name in (names or [None])], len(kinds) == 1 and len(names) == 1
+
+
 def parse_command(command: str) -> Command:
     """Parse `get ...` or `describe ...` (a leading `kubectl` is allowed); raise KubectlError if invalid."""
     try:
@@ -227,25 +249,7 @@ def parse_command(command: str) -> Command:
     if not positional:
         raise KubectlError(f"error: you must specify the type of resource to {verb}: "
                            "endpoints, endpointslices, pods, services or nodes")
-    slashed = [p for p in positional if "/" in p]
-    if slashed and len(slashed) != len(positional):
-        raise KubectlError("error: there is no need to specify a resource type as a separate argument when "
-                           "passing arguments in resource/name form")
-    if slashed:
-        for arg in positional:
-            kind, _, name = arg.partition("/")
-            if not name:
-                raise KubectlError(f'error: arguments in resource/name form must have a single resource and '
-                                   f'name: "{arg}"')
-            cmd.requests.append((_resource(kind), name))
-        cmd.single_item = len(positional) == 1
-    else:
-        kinds = [_resource(token) for token in positional[0].split(",") if token]
-        if not kinds:
-            raise KubectlError(f'error: the server doesn\'t have a resource type "{positional[0]}"')
-        names = positional[1:]
-        cmd.requests = [(kind, name) for kind in kinds for name in (names or [None])]
-        cmd.single_item = len(kinds) == 1 and len(names) == 1
+    cmd.requests, cmd.single_item = _requests(positional)
     if cmd.selector is not None and any(name for _, name in cmd.requests):
         raise KubectlError("error: name cannot be provided when a selector is specified")
     if verb == "describe":
