@@ -72,11 +72,12 @@ def served(executed, tmp_path_factory):
         reason = "build/assets is missing: run `make -f mk/assets.mk` (make test does)"
         pytest.fail(reason) if IN_CI else pytest.skip(reason)
     root = tmp_path_factory.mktemp("export")
-    os.symlink(ASSETS, root / "assets")
+    for entry in ASSETS.iterdir():  # at the root: the renderer loads its icon fonts from /@jupyter-widgets/
+        os.symlink(entry, root / entry.name)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    exporter = HTMLExporter(template_name="lab", widget_renderer_url=f"{base}/assets/{RENDERER}",
-                            require_js_url=f"{base}/assets/{REQUIREJS}", mathjax_url="")
+    exporter = HTMLExporter(template_name="lab", widget_renderer_url=f"{base}/{RENDERER}",
+                            require_js_url=f"{base}/{REQUIREJS}", mathjax_url="")
     body, _ = exporter.from_notebook_node(executed)
     assert "cdn" not in re.sub(r"//[^\n]*", "", "".join(re.findall(r"<script[^>]*src=[^>]*>", body))).lower()
     (root / "index.html").write_text(body, encoding="utf-8")
