@@ -198,7 +198,8 @@ def render_endpoints(slices: Iterable[Mapping]) -> str:
             hint_text = ",".join([f"zone={h['name']}" for h in hints.get("forZones") or []]
                                  + [f"node={h['name']}" for h in hints.get("forNodes") or []])
             rows.append((item["metadata"]["name"], item.get("addressType", ""),
-                         ",".join(endpoint.get("addresses") or []), endpoint_label(endpoint),
+                         ",".join(endpoint.get("addresses") or []),
+                         (endpoint.get("targetRef") or {}).get("name") or "-",
                          _flag(c.get("ready")), _flag(c.get("serving")), _flag(c.get("terminating")),
                          endpoint.get("nodeName") or "-", endpoint.get("zone") or "-", hint_text or "-"))
     if len(rows) == 1:

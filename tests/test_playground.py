@@ -1,0 +1,123 @@
+"""The playground: every event goes through the Cluster, its writes are the controllers' own, and the
+buttons drive the same methods (`button.click()` fires handlers without a browser)."""
+import pytest
+from conftest import require_tool
+
+from slicelab import Cluster
+from slicelab.views.packing import unescape_svg_text
+from slicelab.widgets.playground import (Lab, Playground, count_writes, event_table, parse_selector,
+                                         parse_target_port)
+
+
+def slice_sizes(lab):
+    return sorted((len(s.get("endpoints") or []) for s in lab.slices()), reverse=True)
+
+
+def test_events_are_applied_through_the_cluster():
+    lab = Lab(replicas=3)
+    assert lab.pod_names() == ["web-1", "web-2", "web-3"]
+    assert lab.last.writes == tuple(lab.cluster.writes[-len(lab.last.writes):])
+    assert slice_sizes(lab) == [3]
+    lab.set_ready("web-2", False)
+    ready = {e["targetRef"]["name"]: e["conditions"] for e in lab.slices()[0]["endpoints"]}
+    assert ready["web-2"] == {"ready": False, "serving": False, "terminating": False}
+    lab.start_termination("web-3")
+    ready = {e["targetRef"]["name"]: e["conditions"] for e in lab.slices()[0]["endpoints"]}
+    assert ready["web-3"] == {"ready": False, "serving": True, "terminating": True}
+    assert count_writes(lab.last.writes) == {"create": 0, "update": 1, "delete": 0}
+    lab.finish_termination("web-3")
+    assert lab.pod_names() == ["web-1", "web-2"] and slice_sizes(lab) == [2]
+
+
+def test_no_rebalancing_gives_100_74_74_52():
+    lab = Lab(replicas=200, kubectl="")
+    lab.thin_slices(74)
+    assert slice_sizes(lab) == [74, 74]
+    event = lab.scale(300)
+    assert event.sizes == [100, 74, 74, 52]
+    assert count_writes(event.writes) == {"create": 2, "update": 0, "delete": 0}
+    recycled = lab.set_target_port("metrics")
+    assert recycled.sizes == [100, 100, 100]
+    assert count_writes(recycled.writes) == {"create": 0, "update": 3, "delete": 1}
+    assert "100/74/74/52" in event_table(lab.events)
+
+
+def test_placeholder_selector_and_target_port():
+    lab = Lab(Cluster(max_endpoints_per_slice=5), replicas=0)
+    assert [s.get("endpoints") for s in lab.slices()] in ([None], [[]])
+    first = lab.add_pods(1)
+    assert count_writes(first.writes) == {"create": 0, "update": 1, "delete": 0}  # placeholder recycled
+    lab.add_pods(1, labels={"app": "db"}, prefix="db")
+    assert slice_sizes(lab) == [1]
+    lab.set_selector("")
+    assert slice_sizes(lab) == [2]  # an empty selector selects every Pod
+    lab.set_selector("app=web")
+    assert lab.set_target_port(8080).writes == ()  # resolves to the same port: nothing to write
+    ports = lab.set_target_port("metrics").slices[0]["ports"]
+    assert [p["port"] for p in ports] == [9090]
+
+
+def test_scale_down_dual_stack_and_max():
+    lab = Lab(replicas=2)
+    event = lab.set_dual_stack(True)
+    assert sorted(s["addressType"] for s in event.slices) == ["IPv4", "IPv6"]
+    assert count_writes(event.writes)["create"] == 1
+    lab.add_pods(1)
+    v6 = [s for s in lab.slices() if s["addressType"] == "IPv6"][0]
+    assert [e["addresses"] for e in v6["endpoints"]] == [["fd00::3"]]
+    lab.set_max_endpoints_per_slice(2)
+    lab.scale(5)
+    # the slice of 3 stays as it is (no rebalancing); new endpoints obey the new limit of 2, per family
+    assert slice_sizes(lab) == [3, 2, 2, 1]
+    assert lab.scale(1).title == "scale 5 → 1" and len(lab.pod_names()) == 1
+
+
+def test_bad_input_is_one_clear_error():
+    lab = Lab(replicas=1)
+    with pytest.raises(ValueError, match="no Pod named 'nope'"):
+        lab.set_ready("nope", True)
+    with pytest.raises(ValueError, match="1..1000"):
+        lab.set_max_endpoints_per_slice(0)
+    with pytest.raises(ValueError, match="equality-only"):
+        parse_selector("tier in (a,b)")
+    assert parse_selector("") == {} and parse_selector(None) is None
+    assert parse_target_port(" 8080 ") == 8080 and parse_target_port("http") == "http"
+
+
+def drawn(play):
+    return unescape_svg_text(play.diagram.value)
+
+
+def test_buttons_drive_the_events_and_redraw():
+    require_tool("dot")
+    play = Playground(Cluster(max_endpoints_per_slice=2), replicas=2)
+    play.add_button.click()
+    assert play.lab.pod_names() == ["web-1", "web-2", "web-3"] and play.replicas.value == 3
+    assert "web-3" in drawn(play) and "Writes: 2" in play.writes.value
+    play.pod.value = "web-1"
+    play.ready_button.click()
+    assert "not ready" in drawn(play) and "NotReady" in play.status.value
+    play.terminate_button.click()
+    assert "1 terminating" in drawn(play)  # not ready, then terminating: not serving
+    play.finish_button.click()
+    assert "web-1" not in play.lab.pod_names() and play.pod.value in play.lab.pod_names()
+    play.replicas.value = 5
+    play.scale_button.click()
+    assert len(play.lab.pod_names()) == 5 and "ADDRESSTYPE" in play.kubectl.value
+    play.target_port.value = "metrics"
+    play.target_button.click()
+    assert all(p["port"] == 9090 for s in play.lab.slices() for p in s["ports"])
+    play.dual_stack.value = True
+    assert "IPv6" in drawn(play)
+
+
+def test_bad_input_in_the_widget_shows_one_line_and_changes_nothing():
+    play = Playground(replicas=1)
+    before = list(play.lab.cluster.writes)
+    play.selector.value = "tier notin (x)"
+    play.selector_button.click()
+    assert play.status.value.startswith("<b>Not applied:</b>") and "equality-only" in play.status.value
+    play.target_port.value = "Not A Port!"
+    play.target_button.click()
+    assert "Not applied" in play.status.value
+    assert play.lab.cluster.writes == before
