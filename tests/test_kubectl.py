@@ -180,6 +180,28 @@ def test_endpoints_column_none_empty_ipv6_and_headless_forms():
     assert format_endpoints(headless) == "10.0.0.1,10.0.0.2,10.0.0.3 + 2 more..."
 
 
+ips = st.sampled_from(["10.0.0.1", "10.0.0.2", "10.0.0.10", "fd00::1", "2001:db8::7"])
+subsets = st.lists(st.fixed_dictionaries({
+    "addresses": st.lists(ips.map(addr), max_size=4),
+    "notReadyAddresses": st.lists(ips.map(addr), max_size=2),
+    "ports": st.lists(st.integers(1, 65535).map(lambda p: {"port": p, "protocol": "TCP"}), max_size=3),
+}), max_size=3)
+
+
+@settings(max_examples=80, deadline=None)
+@given(subsets)
+def test_endpoints_column_lists_ready_pairs_port_major_then_counts_the_rest(subsets):
+    pairs = []
+    for subset in subsets:
+        ready = [a["ip"] for a in subset["addresses"]]
+        if not subset["ports"]:
+            pairs += ready
+        for port in subset["ports"]:
+            pairs += [f"[{ip}]:{port['port']}" if ":" in ip else f"{ip}:{port['port']}" for ip in ready]
+    expected = ",".join(pairs[:3]) + (f" + {len(pairs) - 3} more..." if len(pairs) > 3 else "")
+    assert format_endpoints(endpoints("web", subsets)) == (expected if subsets else "<none>")
+
+
 def test_get_endpoints_prints_the_deprecation_warning_first():
     ep = endpoints("my-service", [{"addresses": [addr("10.0.0.1"), addr("10.0.0.2")],
                                    "notReadyAddresses": [addr("10.0.0.3")], "ports": [{"port": 9376}]}])
