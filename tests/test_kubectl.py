@@ -497,6 +497,7 @@ def test_describe_matches_name_prefixes_and_separates_objects():
                         "allowed formats are: json,name,wide,yaml"),
     ("get ep -n", "error: flag needs an argument: --namespace"),
     ("frobnicate", 'error: unknown command "frobnicate" for "kubectl"'),
+    ("get ep web -A", "error: a resource cannot be retrieved by name across all namespaces"),
     ("describe pods", "error: slicelab's kubectl describes endpoints, endpointslices and services, not pods"),
     ("describe ep -o yaml", "error: unknown shorthand flag: 'o' in -o"),
 ])

@@ -252,6 +252,8 @@ def parse_command(command: str) -> Command:
     cmd.requests, cmd.single_item = _requests(positional)
     if cmd.selector is not None and any(name for _, name in cmd.requests):
         raise KubectlError("error: name cannot be provided when a selector is specified")
+    if cmd.all_namespaces and any(name for _, name in cmd.requests):
+        raise KubectlError("error: a resource cannot be retrieved by name across all namespaces")
     if verb == "describe":
         for resource in cmd.resources:
             if resource.kind not in _DESCRIBABLE:
@@ -299,8 +301,6 @@ def _fetch(cluster: ClusterView, cmd: Command) -> tuple[list[tuple[Resource, dic
             objs = cluster.get(resource.kind, namespace=ns, label_selector=cmd.selector)
             found.extend((resource, obj) for obj in sorted(objs, key=_sort_key))
             continue
-        if ns is None and resource.namespaced:  # -A with a name: kubectl looks in the default namespace
-            ns = cmd.namespace
         objs = cluster.get(resource.kind, namespace=ns, name=name)
         if objs:
             found.append((resource, objs[0]))
@@ -631,7 +631,6 @@ def _describe(cluster: ClusterView, cmd: Command) -> str:
             objs = cluster.get(resource.kind, namespace=ns, label_selector=cmd.selector)
             found.extend((resource, obj) for obj in sorted(objs, key=_sort_key))
             continue
-        ns = ns or cmd.namespace
         exact = cluster.get(resource.kind, namespace=ns, name=name)
         if exact:
             found.append((resource, exact[0]))
