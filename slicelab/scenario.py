@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any, Iterator, Mapping
 import yaml
 
 from slicelab import network
+from slicelab.cluster import Cluster
 from slicelab.selectors import matches
 
 __all__ = ["Scenario", "Step", "Timeline", "Frame", "Tracker", "ScenarioError", "load_scenario",
@@ -235,7 +236,6 @@ class Scenario:
     def replay(self, concurrent: bool = False) -> Timeline:
         """Run the steps on a fresh Cluster; `concurrent=True` runs every controller from the start,
         as a real cluster does, instead of keeping the scenario's `paused` controllers for later steps."""
-        from slicelab.cluster import Cluster
         cluster = Cluster(**dict(self.cluster))
         if not concurrent:
             for name in self.paused:
@@ -281,11 +281,9 @@ class Scenario:
 
     def _frame(self, cluster, number: int, step: Step | None, writes: tuple, client, facts: dict) -> Frame:
         state = {kind: tuple(cluster.get(kind, namespace=None)) for kind in KINDS}
-        frame = Frame(number, {}, step.stages if step else (), state, writes, client, {},
-                      cluster.now, step.ops if step else ())
-        kubectl = {cmd: cluster.kubectl(cmd) for cmd in self.kubectl}
-        words = self._words(frame, step, client, facts) if step else {k: "" for k in WORD_FIELDS}
-        return Frame(number, words, frame.stages, state, writes, client, kubectl, cluster.now, frame.ops)
+        frame = Frame(number, {k: "" for k in WORD_FIELDS}, step.stages if step else (), state, writes, client,
+                      {cmd: cluster.kubectl(cmd) for cmd in self.kubectl}, cluster.now, step.ops if step else ())
+        return replace(frame, words=self._words(frame, step, client, facts)) if step else frame
 
     def _words(self, frame: Frame, step: Step, client, facts: dict) -> dict[str, str]:
         svc = frame.get("Service", self.namespace, self.service)

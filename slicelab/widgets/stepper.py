@@ -33,7 +33,9 @@ TITLES = {
 
 
 def _pre(text: str) -> str:
-    return f"<pre style='margin:0.2em 0;font-size:0.85em;line-height:1.3'>{html.escape(text)}</pre>"
+    return (f"<pre style='margin:0.2em 0;font-size:0.85em;line-height:1.3;"
+            f"font-family:var(--jp-code-font-family, monospace)'>"
+            f"{html.escape(text)}</pre>")
 
 
 def _alt(text: str) -> str:
