@@ -5,6 +5,7 @@ message becomes the tail of a ManifestError line.
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 
@@ -19,6 +20,7 @@ _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _IANA_SVC_NAME = re.compile(r"^[-a-z0-9]+$")
 
 
+@functools.lru_cache(maxsize=65536)
 def check_dns1123_label(value: str) -> str | None:
     if not value:
         return "must not be empty"
@@ -30,6 +32,7 @@ def check_dns1123_label(value: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def check_dns1035_label(value: str) -> str | None:
     if not value:
         return "must not be empty"
@@ -41,6 +44,7 @@ def check_dns1035_label(value: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def check_dns1123_subdomain(value: str) -> str | None:
     if not value:
         return "must not be empty"
@@ -53,6 +57,7 @@ def check_dns1123_subdomain(value: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def check_label_key(key: str) -> str | None:
     if not isinstance(key, str) or not key:
         return "label key must be a non-empty string"
@@ -76,6 +81,11 @@ def check_label_key(key: str) -> str | None:
 def check_label_value(value: object) -> str | None:
     if not isinstance(value, str):
         return f"label value must be a string, got {type(value).__name__} {value!r}"
+    return _check_label_value(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _check_label_value(value: str) -> str | None:
     if value == "":
         return None
     if len(value) > 63:
@@ -86,6 +96,7 @@ def check_label_value(value: object) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def check_iana_service_name(value: str) -> str | None:
     """Named ports (containerPort names, targetPort strings): IANA_SVC_NAME, at most 15 characters."""
     if not value:

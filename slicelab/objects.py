@@ -10,6 +10,7 @@ what the controllers read, computed once when the object is stored.
 from __future__ import annotations
 
 import ipaddress
+import pickle
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
@@ -70,7 +71,7 @@ def load_manifests(source: Any) -> list[dict]:
         source = source.decode("utf-8")
     if isinstance(source, str):
         try:
-            docs = [d for d in yaml.safe_load_all(source) if d is not None]
+            docs = [d for d in yaml.load_all(source, Loader=_ManifestLoader) if d is not None]
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -83,6 +84,16 @@ def load_manifests(source: Any) -> list[dict]:
         return _flatten(list(source))
     raise ManifestError("input", type(source).__name__, "",
                         "expected a manifest dict, a list of manifests, or YAML text")
+
+
+class _ManifestLoader(yaml.SafeLoader):
+    """YAML as the API server reads it: timestamps stay strings (no datetime objects)."""
+
+
+_ManifestLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _flatten(docs: Iterable[Any]) -> list[dict]:
@@ -126,13 +137,28 @@ def parse_time(text: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+def _is_plain_ipv4(text: str) -> bool:
+    """Fast path: four decimal octets without leading zeros (already canonical)."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        return False
+    for part in parts:
+        if not part.isdigit() or not part.isascii() or (len(part) > 1 and part[0] == "0") or int(part) > 255:
+            return False
+    return True
+
+
 def canonical_ip(text: str) -> str:
     """`fd08::5678:0000:0000:9abc:def0` -> `fd08::5678:0:0:9abc:def0` (what the reconciler writes)."""
+    if _is_plain_ipv4(text):
+        return text
     return str(ipaddress.ip_address(text))
 
 
 def ip_family(text: str) -> str | None:
     """`IPv4`, `IPv6`, or None when the text is not an IP address."""
+    if isinstance(text, str) and _is_plain_ipv4(text):
+        return "IPv4"
     try:
         return "IPv4" if ipaddress.ip_address(text).version == 4 else "IPv6"
     except ValueError:
@@ -140,12 +166,19 @@ def ip_family(text: str) -> str | None:
 
 
 def copy_manifest(manifest: Any) -> Any:
-    """A deep copy of JSON-like data, faster than copy.deepcopy for the big lists slices carry."""
-    if isinstance(manifest, dict):
-        return {k: copy_manifest(v) for k, v in manifest.items()}
-    if isinstance(manifest, list):
-        return [copy_manifest(v) for v in manifest]
-    return manifest
+    """A deep copy of JSON-like data; pickle's C code is several times faster than copy.deepcopy."""
+    try:
+        return pickle.loads(pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return _copy_tree(manifest)
+
+
+def _copy_tree(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _copy_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy_tree(v) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------------------------------

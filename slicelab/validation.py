@@ -13,7 +13,9 @@ from typing import Any, Mapping
 
 from slicelab import names
 from slicelab.errors import ManifestError
-from slicelab.objects import API_VERSIONS, NAMESPACED, parse_time
+import marshal
+
+from slicelab.objects import API_VERSIONS, NAMESPACED, _is_plain_ipv4, parse_time
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
@@ -88,6 +90,22 @@ class Checker:
 
     def ip(self, value: Any, path: str, family: str | None = None, endpoint: bool = False) -> str:
         text = self.string(value, path, required=True)
+        if _is_plain_ipv4(text):  # fast path for the common case, same rules
+            if family == "IPv6":
+                self.fail(path, f"must be an IPv6 address, got {text!r}")
+            if not endpoint:
+                return text
+            first, second, third, _ = (int(p) for p in text.split("."))
+            if text == "0.0.0.0":
+                self.fail(path, f"may not be unspecified (0.0.0.0 or ::), got {text!r}")
+            if first == 127:
+                self.fail(path, f"may not be in the loopback range (127.0.0.0/8, ::1/128), got {text!r}")
+            if first == 169 and second == 254:
+                self.fail(path, f"may not be in the link-local range (169.254.0.0/16, fe80::/10), got {text!r}")
+            if first == 224 and second == 0 and third == 0:
+                self.fail(path, f"may not be in the link-local multicast range (224.0.0.0/24, ff02::/16), "
+                                f"got {text!r}")
+            return text
         try:
             addr = ipaddress.ip_address(text)
         except ValueError:
@@ -203,8 +221,25 @@ def _validate_ports_of_container(c: Checker, container: Mapping, path: str, seen
             seen.add(pname)
 
 
+_VALID_POD_SPECS: set[bytes] = set()
+
+
 def _validate_pod(c: Checker, m: Mapping) -> None:
     spec = c.mapping(m.get("spec"), "spec")
+    try:
+        spec_key = marshal.dumps(spec)
+    except ValueError:
+        spec_key = None
+    if spec_key is None or spec_key not in _VALID_POD_SPECS:
+        _validate_pod_spec(c, spec)
+        if spec_key is not None:
+            if len(_VALID_POD_SPECS) > 50_000:
+                _VALID_POD_SPECS.clear()
+            _VALID_POD_SPECS.add(spec_key)
+    _validate_pod_status(c, m)
+
+
+def _validate_pod_spec(c: Checker, spec: Mapping) -> None:
     containers = c.listing(spec.get("containers"), "spec.containers")
     if not containers:
         c.fail("spec.containers", "Required value: a Pod needs at least one container")
@@ -233,6 +268,9 @@ def _validate_pod(c: Checker, m: Mapping) -> None:
         c.check(names.check_dns1123_subdomain(node), "spec.nodeName")
     c.one_of(spec.get("restartPolicy"), ("Always", "OnFailure", "Never"), "spec.restartPolicy")
     c.boolean(spec.get("hostNetwork"), "spec.hostNetwork")
+
+
+def _validate_pod_status(c: Checker, m: Mapping) -> None:
     status = c.mapping(m.get("status"), "status")
     c.one_of(status.get("phase"), POD_PHASES, "status.phase")
     pod_ip = status.get("podIP")
@@ -242,11 +280,13 @@ def _validate_pod(c: Checker, m: Mapping) -> None:
     families = []
     for i, entry in enumerate(ips):
         entry = c.mapping(entry, f"status.podIPs[{i}]")
-        addr = ipaddress.ip_address(c.ip(entry.get("ip"), f"status.podIPs[{i}].ip"))
-        if addr.version in families:
+        text = c.ip(entry.get("ip"), f"status.podIPs[{i}].ip")
+        version = 6 if ":" in text else 4
+        if version in families:
             c.fail(f"status.podIPs[{i}].ip", "may hold at most one IP of each family")
-        families.append(addr.version)
-    if pod_ip and ips and ipaddress.ip_address(pod_ip) != ipaddress.ip_address(ips[0]["ip"]):
+        families.append(version)
+    if pod_ip and ips and pod_ip != ips[0]["ip"] and \
+            ipaddress.ip_address(pod_ip) != ipaddress.ip_address(ips[0]["ip"]):
         c.fail("status.podIP", f"must equal status.podIPs[0].ip ({ips[0]['ip']}), got {pod_ip!r}")
     for i, cond in enumerate(c.listing(status.get("conditions"), "status.conditions")):
         cond = c.mapping(cond, f"status.conditions[{i}]")
