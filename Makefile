@@ -59,7 +59,8 @@ test-setup: setup system-test $(VENV)/.stamp-test
 	@$(MAKE) --no-print-directory -f mk/assets.mk PY=$(PY)
 
 lab: setup
-	jupyter lab $(ROOT_FLAG) $(LAB_ARGS) notebooks/00-start-here.ipynb
+	jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb $(LAB_ARGS)
 
 test: test-setup
 	$(PY) -m pytest tests notebooks --nbval-lax $(PYTEST_ARGS)

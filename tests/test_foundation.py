@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -37,9 +38,9 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
         if isinstance(dep, dict):
             pip |= {_name(r) for r in dep["pip"] if not r.startswith("-e")}
         else:
-            conda.add(CONDA_TO_PYPI.get(_name(dep), _name(dep)))
-    assert "graphviz" in {_name(d) for d in env["dependencies"] if isinstance(d, str)}, "the dot binary"
-    assert (conda - CONDA_ONLY) | pip == pypi
+            conda.add(_name(dep))
+    assert "graphviz" in conda, "conda must install graphviz's dot binary"
+    assert {CONDA_TO_PYPI.get(n, n) for n in conda - CONDA_ONLY} | pip == pypi
     assert any(isinstance(d, dict) and "-e ." in d["pip"] for d in env["dependencies"]), "installs the project"
 
 
@@ -96,13 +97,16 @@ def test_make_lab_serves_the_course_headless(tmp_path):
                 with urllib.request.urlopen(url, timeout=2) as answer:
                     listing = json.load(answer)
                 break
+            except urllib.error.HTTPError as err:
+                pytest.fail(f"JupyterLab answered {err.code} for the notebooks folder: is its root the repository?")
             except OSError:
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not answer within 120 s:\n" + (tmp_path / "lab.log").read_text()[-3000:])
         names = {item["name"] for item in listing["content"]}
         assert "00-start-here.ipynb" in names
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as page:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=10) as page:
+            assert page.url.split("?")[0].endswith("/lab/tree/notebooks/00-start-here.ipynb"), page.url
             assert b"JupyterLab" in page.read()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -111,3 +115,22 @@ def test_make_lab_serves_the_course_headless(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def test_start_here_and_readme_list_every_lesson_in_reading_order():
+    lessons = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb") if not p.name.startswith("00"))
+    assert len(lessons) >= 9
+    start = "\n".join(c.source for c in nbformat.read(REPO / "notebooks" / "00-start-here.ipynb", as_version=4).cells)
+    readme = (REPO / "README.md").read_text()
+    for text, where in ((start, "00-start-here.ipynb"), (readme, "README.md")):
+        positions = [text.find(name.removesuffix(".ipynb")) for name in lessons]
+        assert all(p >= 0 for p in positions), f"{where} misses {[n for n, p in zip(lessons, positions) if p < 0]}"
+        assert positions == sorted(positions), f"{where} lists the lessons out of order"
+
+
+def test_environment_check_finds_everything():
+    from slicelab.views.environment import check_environment
+
+    report = check_environment()
+    assert report.ok, str(report)
+    assert report.versions["dot (graphviz)"] != "missing"
