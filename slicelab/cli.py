@@ -121,7 +121,7 @@ def reconcile_command(args: argparse.Namespace, stdin: TextIO | None = None, out
     """`slicelab reconcile`: load, apply in one transaction, print what the controllers wrote."""
     import slicelab
     from slicelab.objects import API_VERSIONS
-    from slicelab.views.kubectl import ENDPOINTS_DEPRECATION_WARNING, run_kubectl, to_json, to_yaml
+    from slicelab.views.kubectl import to_json, to_yaml
 
     stdin, out, err = stdin or sys.stdin, out or sys.stdout, err or sys.stderr
     try:
@@ -158,23 +158,30 @@ def reconcile_command(args: argparse.Namespace, stdin: TextIO | None = None, out
         err.write(f"{PROG}: endpointslice controller: {problem}{hint}\n")
 
     if args.output == "table":
-        namespaces = {(o.get("metadata") or {}).get("namespace")
-                      for kind in ("Endpoints", "EndpointSlice") for o in cluster.get(kind, namespace=None)}
-        scope = f"-n {namespaces.pop()}" if len(namespaces) == 1 else "-A"
-        tables = []
-        for resource in ("endpoints", "endpointslices"):
-            text = run_kubectl(cluster, f"get {resource} {scope}")
-            lines = text.split("\n")
-            if lines[0] == ENDPOINTS_DEPRECATION_WARNING:
-                err.write(lines[0] + "\n")  # kubectl prints the API server's warning on stderr
-                lines = lines[1:]
-            tables.append("\n".join(lines))
-        out.write("\n\n".join(tables) + "\n")
+        out.write(_tables(cluster, err))
         return 0
     items = written_objects(cluster)
     doc = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
     out.write(to_yaml(doc) if args.output == "yaml" else to_json(doc))
     return 0
+
+
+def _tables(cluster: Any, err: TextIO) -> str:
+    """`kubectl get endpoints` and `kubectl get endpointslices` (with `-A` if several namespaces);
+    what kubectl prints on stderr (the deprecation warning, "No resources found") goes to `err`."""
+    from slicelab.views.kubectl import ENDPOINTS_DEPRECATION_WARNING, run_kubectl
+
+    namespaces = {(o.get("metadata") or {}).get("namespace")
+                  for kind in ("Endpoints", "EndpointSlice") for o in cluster.get(kind, namespace=None)}
+    scope = f"-n {namespaces.pop()}" if len(namespaces) == 1 else "-A"
+    tables = []
+    for resource in ("endpoints", "endpointslices"):
+        lines = run_kubectl(cluster, f"get {resource} {scope}").split("\n")
+        while lines and (lines[0] == ENDPOINTS_DEPRECATION_WARNING or lines[0].startswith("No resources found")):
+            err.write(lines.pop(0) + "\n")
+        if lines:
+            tables.append("\n".join(lines))
+    return "\n\n".join(tables) + "\n" if tables else ""
 
 
 def _latest_creation(manifests: Iterable[dict]) -> datetime | None:

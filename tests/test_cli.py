@@ -291,6 +291,28 @@ def test_max_endpoints_per_slice_splits_slices(tmp_path, monkeypatch, capsys):
     assert sorted(len(s["endpoints"]) for s in slices) == [1, 2, 2]
 
 
+def test_table_output_adds_namespaces_when_there_are_several(tmp_path, monkeypatch, capsys):
+    prod = SERVICE.replace("name: my-service", "name: my-service\n  namespace: prod")
+    (tmp_path / "svc.yaml").write_text(SERVICE + "---\n" + prod)
+    code, out, err = run(["reconcile", "-f", str(tmp_path / "svc.yaml"), "-o", "table"],
+                         monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and err == ENDPOINTS_DEPRECATION_WARNING + "\n"
+    lines = out.splitlines()
+    assert lines[:3] == ["NAMESPACE   NAME         ENDPOINTS   AGE",
+                         "default     my-service   <none>      0s",
+                         "prod        my-service   <none>      0s"]
+    assert [line.split()[0] for line in lines[4:]] == ["NAMESPACE", "default", "prod"]
+
+
+def test_table_output_with_nothing_written_says_so_on_stderr(tmp_path, monkeypatch, capsys):
+    (tmp_path / "pods.yaml").write_text(PODS)
+    code, out, err = run(["reconcile", "-f", str(tmp_path / "pods.yaml"), "-o", "table"],
+                         monkeypatch=monkeypatch, capsys=capsys)
+    assert (code, out) == (0, "")
+    assert err.splitlines() == [ENDPOINTS_DEPRECATION_WARNING, "No resources found",
+                                "No resources found"]
+
+
 @pytest.mark.parametrize("value", ["0", "1001", "ten"])
 def test_max_endpoints_per_slice_out_of_range_is_one_line_exit_2(files, value, monkeypatch, capsys):
     code, out, err = run(["reconcile", "-f", str(files / "pods.yaml"), "--max-endpoints-per-slice", value],

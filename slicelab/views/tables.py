@@ -271,7 +271,11 @@ def _pod_containers(pod: Manifest) -> tuple[int, int, int, str | None, bool]:
 
 
 def pod_status(pod: Manifest) -> str:
-    """The STATUS cell: phase or reason, container reasons, `Terminating` while being deleted."""
+    """The STATUS cell: phase or reason, container reasons, `Terminating` while being deleted.
+
+    Init-container progress (`Init:0/1`, `PodInitializing`) is not modelled: slicelab Pods have no
+    init phase.
+    """
     status = pod.get("status") or {}
     phase = status.get("phase") or "Pending"
     reason = status.get("reason") or phase
