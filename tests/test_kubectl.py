@@ -580,3 +580,20 @@ def test_cluster_yaml_output_round_trips_to_its_objects(cluster):
         listed = yaml.safe_load(cluster.kubectl(f"get {resource} -o yaml").removeprefix(
             ENDPOINTS_DEPRECATION_WARNING + "\n"))
         assert listed["items"] == cluster.get(kind), kind
+
+
+words = st.sampled_from([
+    "get", "describe", "kubectl", "ep", "endpoints", "endpointslices", "svc,pods", "po", "nodes", "foo",
+    "svc/my-service", "pod/web-1", "my-service", "web", "-n", "prod", "-A", "-l", "app=web", "'a in'",
+    "-o", "yaml", "json", "name", "wide", "-owide", "--show-labels", "--no-headers", "-x", "--", "=",
+    "--namespace=", "-n=", "--selector", "--show-events=false", "--ignore-not-found", "|", "'", '"'])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(words, max_size=7))
+def test_any_command_line_gives_text_never_a_traceback(tokens):
+    store = Store(service(), pod("web-1"), endpoints("my-service", []), eslice("my-service-abcde"))
+    text = run_kubectl(store, " ".join(tokens))
+    assert isinstance(text, str)
+    if text.startswith("error:"):
+        assert "\n" not in text
