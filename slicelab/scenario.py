@@ -29,7 +29,7 @@ from slicelab.cluster import Cluster
 from slicelab.selectors import matches
 
 __all__ = ["Scenario", "Step", "Timeline", "Frame", "Tracker", "ScenarioError", "load_scenario",
-           "list_scenarios"]
+           "scenario_from_yaml", "list_scenarios"]
 
 KINDS = ("Service", "Pod", "Node", "Endpoints", "EndpointSlice")
 OPERATIONS = ("apply", "delete", "resume", "lookup", "connect")
@@ -339,13 +339,17 @@ def _read(name: str | Path) -> tuple[str, dict]:
             raise ScenarioError(f"unknown scenario {str(name)!r}; known: {', '.join(list_scenarios())}")
         label = f"{name}.yaml"
         text = (_scenario_dir() / label).read_text(encoding="utf-8")
+    return label, _parse(label, text)
+
+
+def _parse(label: str, text: str) -> dict:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{label}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{label}: a scenario is a mapping with name, steps, ...")
-    return label, data
+    return data
 
 
 def _read_text(path: Path) -> str:
@@ -404,9 +408,17 @@ def _check_op(label: str, where: str, op: Any) -> Mapping[str, Any]:
 
 def load_scenario(name: str | Path) -> Scenario:
     """Load a shipped scenario by name (`seed`, see `list_scenarios()`) or a YAML file by path."""
-    label, data = _read(name)
+    return _build(*_read(name))
+
+
+def scenario_from_yaml(text: str, label: str = "<scenario>") -> Scenario:
+    """A scenario written inline, e.g. a learner's variation: `name: mine`, `base: seed`, `steps: {7: ...}`."""
+    return _build(label, _parse(label, text))
+
+
+def _build(label: str, data: dict) -> Scenario:
     if "base" in data:
-        data = _merge_variation(label, data, (str(data.get("name", name)),))
+        data = _merge_variation(label, data, (str(data.get("name", label)),))
     for key in ("name", "steps", "service", "tracker"):
         if key not in data:
             raise ScenarioError(f"{label}: {key}: required")

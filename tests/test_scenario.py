@@ -221,7 +221,7 @@ def test_cli_json_matches_the_replay(seed):
     assert data["tracker"] == {"columns": SEED_COLUMNS, "rows": SEED_TRACKER}
 
 
-def test_cli_table_and_list_through_python_m_slicelab():
+def test_cli_table_through_python_m_slicelab():
     table = subprocess.run([sys.executable, "-m", "slicelab", "scenario", "seed"], capture_output=True,
                            text=True, check=True).stdout
     for word in ["Process Table", "Status Tracker", "Resource Created/Updated", "Endpoint Slices IPs", *SEED_COLUMNS]:
@@ -229,9 +229,14 @@ def test_cli_table_and_list_through_python_m_slicelab():
     row = next(line for line in table.splitlines() if line.strip().startswith("Endpoints IPs"))
     assert row.split() == ["Endpoints", "IPs", "None", "None", "10.0.0.1,", "10.0.0.2", "10.0.0.1,", "10.0.0.2",
                            "10.0.0.1", "None", "None"]
-    listing = subprocess.run([sys.executable, "-m", "slicelab", "scenario", "--list"], capture_output=True,
-                             text=True, check=True).stdout
+
+
+def test_cli_list_through_slicelab_main(capsys):
+    from slicelab.cli import main
+    assert main(["scenario", "--list"]) == 0
+    listing = capsys.readouterr().out
     assert [line.split()[0] for line in listing.splitlines()] == list_scenarios()
+    assert "seed-not-ready" in listing and "Try it: Pod 10.0.0.2 is not Ready" in listing
 
 
 def test_cli_unknown_scenario_exits_2_with_one_line():
@@ -239,3 +244,14 @@ def test_cli_unknown_scenario_exits_2_with_one_line():
     code = run_scenario_command(Namespace(list=False, name="nope", format="table", concurrent=False),
                                 out=StringIO(), err=err)
     assert code == 2 and err.getvalue().count("\n") == 1 and "unknown scenario 'nope'" in err.getvalue()
+
+
+def test_a_learners_inline_variation():
+    from slicelab.scenario import scenario_from_yaml
+    mine = scenario_from_yaml("name: mine\nbase: seed\nsteps:\n  7:\n    do: [{delete: {kind: Pod, name: web-1}}]\n")
+    t = mine.replay()
+    assert t.process_table()[6]["action"] == "Pod 10.0.0.1 removed"
+    assert t.tracker.rows["Endpoints IPs"][4] == ("10.0.0.2",)
+    assert t[9].client.backend.ip == "10.0.0.2"
+    with pytest.raises(ScenarioError, match=r"^<scenario>: steps\.7: expected a mapping"):
+        scenario_from_yaml("name: bad\nbase: seed\nsteps: {7: oops}")
