@@ -19,15 +19,15 @@ from typing import Callable, Iterable
 from autograder import __version__
 from autograder.answers import CHECKS
 from autograder.plan import SubmissionError, build_steps, find_notebook, read_submission
-from autograder.sandbox import Limits, SandboxRun, run_steps
+from autograder.sandbox import LIMIT_ENDINGS, Limits, SandboxRun, run_steps
 from autograder.spec import AssignmentSpec, CellSpec
 from autograder.submissions import Submission
 
 
-def submission_key(spec: AssignmentSpec, submission: Submission, limits: Limits) -> str:
-    """What a grade depends on: the tests, the limits, the grader's version and the student's files."""
+def submission_key(spec: AssignmentSpec, submission: Submission) -> str:
+    """What a grade depends on: the tests, the grader's version and the student's files."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([spec.digest(), asdict(limits), __version__, submission.problem]).encode())
+    digest.update(json.dumps([spec.digest(), __version__, submission.problem]).encode())
     for path in sorted(submission.files):
         digest.update(path.name.encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -37,7 +37,7 @@ def submission_key(spec: AssignmentSpec, submission: Submission, limits: Limits)
 def grade_submission(spec: AssignmentSpec, submission: Submission, limits: Limits, bwrap: str | None) -> dict:
     """Grade one student's submission: run each notebook in its own sandbox, judge here."""
     record = {"student_id": submission.student_id, "assignment": spec.name,
-              "key": submission_key(spec, submission, limits), "problem": submission.problem,
+              "key": submission_key(spec, submission), "problem": submission.problem, "limits": asdict(limits),
               "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "notebooks": []}
     only_one = len(spec.notebooks) == 1
     for notebook in spec.notebooks:
@@ -131,7 +131,8 @@ def grade_class(spec: AssignmentSpec, submissions: Iterable[Submission], results
     todo = []
     for submission in submissions:
         previous = _previous(results, submission.student_id)
-        if previous and previous.get("key") == submission_key(spec, submission, limits):
+        if previous and previous.get("key") == submission_key(spec, submission) and (
+                previous.get("limits") == asdict(limits) or not hit_a_limit(previous)):
             done[submission.student_id] = previous
             on_record(previous, False)
         else:
@@ -144,6 +145,15 @@ def grade_class(spec: AssignmentSpec, submissions: Iterable[Submission], results
             done[record["student_id"]] = record
             on_record(record, True)
     return [done[s.student_id] for s in submissions]
+
+
+def hit_a_limit(record: dict) -> bool:
+    """Whether a limit decided part of this grade (then new limits mean grading again)."""
+    for notebook in record["notebooks"]:
+        if notebook["problem"] in LIMIT_ENDINGS or any(
+                error.split(": ", 1)[-1].startswith(("CellTimeout", "MemoryError")) for error in notebook["errors"]):
+            return True
+    return False
 
 
 def _previous(results: Path, student_id: str) -> dict | None:

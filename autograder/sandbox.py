@@ -33,6 +33,7 @@ from pathlib import Path
 KIT = "/opt/kit"
 HOME = "/home/student"
 SANDBOX_UID = 1000
+LIMIT_ENDINGS = ("notebook timeout", "output too large")
 _cgroup_counter = itertools.count()
 
 

@@ -9,30 +9,27 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import nbformat
-
 from autograder.grading import judge_cell
 from autograder.plan import build_steps, read_submission
 from autograder.probes import ProtocolError, parse_test_cell
 from autograder.sandbox import Limits, run_steps
-from autograder.spec import CellSpec, NotebookSpec, cell_kind
+from autograder.spec import CellSpec, NotebookSpec, cell_kind, read_cells
 
 FORM_CHECKS = {"expect_choice", "expect_shape"}
 
 
 def form_spec(path: Path) -> NotebookSpec:
     """The notebook's own cells, with only the form checks of its test cells."""
-    nb = nbformat.read(str(path), as_version=4)
     cells = []
-    for cell in nb.cells:
+    for cell in read_cells(path):
         kind = cell_kind(cell)
         if kind in (None, "manual"):
             continue
-        grade_id = str(cell.metadata["nbgrader"]["grade_id"])
-        spec = CellSpec(grade_id, kind, cell.source)
+        grade_id = str(cell["metadata"]["nbgrader"]["grade_id"])
+        spec = CellSpec(grade_id, kind, cell["source"])
         if kind == "test":
             try:
-                spec.probes = [p for p in parse_test_cell(cell.source) if p.check_fn in FORM_CHECKS]
+                spec.probes = [p for p in parse_test_cell(cell["source"]) if p.check_fn in FORM_CHECKS]
             except ProtocolError:
                 spec.probes = []
         cells.append(spec)

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from autograder.probes import Probe, ProtocolError, parse_test_cell, visible_source
 
 
@@ -107,11 +105,23 @@ def cell_kind(cell: Any) -> str | None:
     return "fixed" if code and meta.get("locked") else None
 
 
+def read_cells(path: Path) -> list[dict]:
+    """A notebook's cells as dicts with ``source`` joined into one string (nbformat v4 on disk)."""
+    try:
+        notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+        cells = notebook["cells"]
+        for cell in cells:
+            if isinstance(cell.get("source"), list):
+                cell["source"] = "".join(cell["source"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise SpecError(f"{path}: not a readable notebook ({err})") from None
+    return cells
+
+
 def load_notebook(path: Path) -> NotebookSpec:
     """Read one source notebook; refuse a test cell outside the answer protocol."""
-    nb = nbformat.read(str(path), as_version=4)
     cells, seen = [], set()
-    for cell in nb.cells:
+    for cell in read_cells(path):
         kind = cell_kind(cell)
         if kind is None:
             continue
@@ -120,10 +130,10 @@ def load_notebook(path: Path) -> NotebookSpec:
         if grade_id in seen:
             raise SpecError(f"{path.name}: grade_id {grade_id!r} is used by two cells")
         seen.add(grade_id)
-        spec = CellSpec(grade_id, kind, cell.source, float(meta.get("points", 0) or 0))
+        spec = CellSpec(grade_id, kind, cell["source"], float(meta.get("points", 0) or 0))
         if kind == "test":
             try:
-                spec.probes = parse_test_cell(cell.source)
+                spec.probes = parse_test_cell(cell["source"])
             except ProtocolError as err:
                 raise SpecError(f"{path}: test cell {grade_id!r} does not follow the answer protocol "
                                 f"(autograder.answers): {err}") from None
