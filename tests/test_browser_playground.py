@@ -1,0 +1,59 @@
+"""A learner pokes the playground of lesson 04 in a real browser, and answers a self-check.
+
+JupyterLab runs on loopback with a token in a temporary copy of the lesson (tests/labserver.py, shared
+with the other browser tests); Playwright drives Debian's chromium. Buttons are kernel round trips, so
+every assertion waits for the page to show the new state. A screenshot is kept in artifacts/screenshots/.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import REPO, require_tool
+from labserver import lab_server
+
+NOTEBOOK = "04-endpointslices.ipynb"
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_playground_buttons_and_a_self_check(page):
+    require_tool("jupyter-lab")
+    with lab_server(copy=[REPO / "notebooks" / NOTEBOOK]) as lab:
+        page.set_default_timeout(90_000)
+        page.goto(lab.url_for(f"lab/tree/{NOTEBOOK}"))
+        page.get_by_text(re.compile(r"\|\s*Idle")).first.wait_for()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        play = page.locator(".slicelab-playground").first
+        play.get_by_text("Event: add 6 Pods").wait_for()
+        page.get_by_text(re.compile(r"\|\s*Idle")).first.wait_for()
+        play.scroll_into_view_if_needed()
+        # 6 Pods, 4 per slice: two slices. One more Pod fits into the slice of 2.
+        assert "Service shop has 2 EndpointSlices" in play.locator("figcaption").text_content()
+        play.get_by_role("button", name="Add Pod").click()
+        play.get_by_text("Event: add 1 Pod (shop-7)").wait_for(timeout=30_000)
+        caption = play.locator("figcaption").text_content()
+        assert "Service shop has 2 EndpointSlices" in caption and "3 of 4 endpoints" in caption
+        assert "UPDATE  EndpointSlice/" in play.locator("pre").first.text_content()
+        # flip readiness of the Pod chosen in the dropdown: the diagram says "not ready" in words
+        play.get_by_role("button", name="Flip readiness").click()
+        play.get_by_text(re.compile(r"Event: Pod shop-1 becomes NotReady")).wait_for(timeout=30_000)
+        assert "1 not ready" in play.locator("figcaption").text_content()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "lesson-04-playground.png"))
+        # the first self-check of the lesson: a short answer, feedback in words
+        check = page.locator(".slicelab-selfcheck").first
+        check.scroll_into_view_if_needed()
+        check.get_by_role("textbox").fill("2")
+        check.get_by_role("textbox").press("Enter")  # a Text widget syncs its value on Enter or blur
+        check.get_by_role("button", name="Check").click()
+        check.get_by_text("Not yet.").wait_for(timeout=30_000)
+        check.get_by_role("button", name="Hint").click()
+        check.get_by_text(re.compile("Count the slices")).wait_for(timeout=30_000)
+        check.get_by_role("textbox").fill("1")
+        check.get_by_role("textbox").press("Enter")
+        check.get_by_role("button", name="Check").click()
+        check.get_by_text("Correct.").wait_for(timeout=30_000)
