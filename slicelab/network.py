@@ -13,7 +13,8 @@ What real Kubernetes does, and what slicelab does the same way:
   (KEP-1669, GA in 1.28). It picks one at random per connection (iptables `statistic` rules); slicelab
   draws from a seeded `random.Random` so a replay is reproducible. With no usable endpoint at all the
   Service's rules REJECT the packet: the client sees "connection refused" at once.
-- A client of a headless Service dials a Pod IP from the DNS answer itself (slicelab takes the first).
+- A client of a headless Service dials a Pod IP from the DNS answer itself (slicelab takes the first) at
+  the endpoint's port, as an SRV lookup announces it: nothing translates the Service port.
 """
 from __future__ import annotations
 
@@ -200,9 +201,12 @@ def connect(cluster: ClusterLike, service: str, port: int | str | None = None, n
     number = next((p["port"] for p in svc_ports if port in (None, p.get("port"), p.get("name"))), port)
     candidates = backends(cluster, svc_name, port, ns)
     if answer.service_type == "headless":
+        # no ClusterIP, no kube-proxy rule, no port translation: the client dials the Pod at the
+        # endpoint's port (the one the SRV record `_<port>._tcp.<service>` announces)
         ip = answer.records[0]
         chosen = next((b for b in candidates if b.ip == ip), Backend(ip, number, None, True, True, False))
-        return Connection(svc_name, _join_host_port(ip, number if isinstance(number, int) else None),
+        port_number = chosen.port if chosen.port is not None else number
+        return Connection(svc_name, _join_host_port(ip, port_number if isinstance(port_number, int) else None),
                           "connected", chosen, tuple(candidates))
     dialed = _join_host_port(answer.records[0], number if isinstance(number, int) else None)
     usable = usable_backends(candidates)

@@ -45,6 +45,13 @@ def test_headless_service_answers_with_ready_pod_ips_only():
     assert conn.ok and conn.dialed == "10.0.0.1:80" and conn.backend.pod == "web-1"
 
 
+def test_headless_client_dials_the_pod_at_the_endpoint_port():
+    c = cluster_with(service("web", selector=WEB, cluster_ip="None", ports=[80], target_port=8080),
+                     pod("web-1", "10.0.0.1", labels=WEB))
+    conn = network.connect(c, "web", 80)
+    assert conn.dialed == "10.0.0.1:8080" and conn.backend.address == "10.0.0.1:8080"
+
+
 def test_headless_with_publish_not_ready_answers_every_address():
     c = cluster_with(service("web", selector=WEB, cluster_ip="None", publish_not_ready=True),
                      pod("web-1", "10.0.0.1", labels=WEB), pod("web-2", "10.0.0.2", labels=WEB, ready=False))
