@@ -22,7 +22,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["DnsAnswer", "Connection", "Backend", "resolve", "backends", "connect", "CLUSTER_DOMAIN"]
+__all__ = ["DnsAnswer", "Connection", "Backend", "ClusterLike", "resolve", "backends", "usable_backends", "connect",
+           "describe", "CLUSTER_DOMAIN"]
 
 CLUSTER_DOMAIN = "cluster.local"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"

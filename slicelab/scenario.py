@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import yaml
 
@@ -153,19 +153,19 @@ def _ip_key(ip: str) -> tuple:
         return (9, ip)
 
 
-def sort_ips(ips) -> list[str]:
+def sort_ips(ips: Iterable[str]) -> list[str]:
     """Unique IPs in numeric order (a set view: the tracker does not promise any stored order)."""
     return sorted(set(ips), key=_ip_key)
 
 
-def pod_ips(source, selector: str, namespace: str = "default") -> list[str]:
+def pod_ips(source: network.ClusterLike, selector: str, namespace: str = "default") -> list[str]:
     """IPs of the Pods matching a label selector."""
     return sort_ips(p.get("status", {}).get("podIP") for p in source.get("Pod", namespace=namespace,
                                                                           label_selector=selector)
                     if p.get("status", {}).get("podIP"))
 
 
-def endpoints_ips(source, service: str, namespace: str = "default") -> list[str]:
+def endpoints_ips(source: network.ClusterLike, service: str, namespace: str = "default") -> list[str]:
     """The ready addresses of the Service's v1 Endpoints — the IPs `kubectl get endpoints` shows."""
     ips = []
     for ep in source.get("Endpoints", namespace=namespace, name=service):
@@ -174,7 +174,7 @@ def endpoints_ips(source, service: str, namespace: str = "default") -> list[str]
     return sort_ips(ips)
 
 
-def slice_ips(source, service: str, namespace: str = "default") -> list[str]:
+def slice_ips(source: network.ClusterLike, service: str, namespace: str = "default") -> list[str]:
     """Every address in the Service's EndpointSlices, whatever its conditions (as kubectl shows them)."""
     ips = []
     for eps in source.get("EndpointSlice", namespace=namespace,
