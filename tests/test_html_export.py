@@ -11,7 +11,6 @@ import http.server
 import os
 import re
 import threading
-from pathlib import Path
 from urllib.parse import urlparse
 
 import nbformat
