@@ -9,8 +9,10 @@ what the controllers read, computed once when the object is stored.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import pickle
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
@@ -78,7 +80,7 @@ def load_manifests(source: Any) -> list[dict]:
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise ManifestError("YAML", "input", "", f"cannot parse YAML{where}: {problem}") from None
         return _flatten(docs)
-    if isinstance(source, Mapping):
+    if isinstance(source, dict):
         return _flatten([source])
     if isinstance(source, (list, tuple)):
         return _flatten(list(source))
@@ -99,7 +101,7 @@ _ManifestLoader.yaml_implicit_resolvers = {
 def _flatten(docs: Iterable[Any]) -> list[dict]:
     out: list[dict] = []
     for i, doc in enumerate(docs):
-        if not isinstance(doc, Mapping):
+        if not isinstance(doc, dict):
             raise ManifestError("document", f"#{i + 1}", "", f"expected a mapping, got {type(doc).__name__}")
         kind = doc.get("kind")
         if isinstance(kind, str) and kind.endswith("List") and "items" in doc:
@@ -108,10 +110,11 @@ def _flatten(docs: Iterable[Any]) -> list[dict]:
                 raise ManifestError(kind, f"#{i + 1}", "items", "must be a list")
             out.extend(_flatten(items))
         else:
-            out.append(dict(doc))
+            out.append(doc)
     return out
 
 
+@functools.lru_cache(maxsize=256)
 def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with a `Z`, seconds precision (metadata timestamps)."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -137,15 +140,13 @@ def parse_time(text: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_PLAIN_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+
+
 def _is_plain_ipv4(text: str) -> bool:
     """Fast path: four decimal octets without leading zeros (already canonical)."""
-    parts = text.split(".")
-    if len(parts) != 4:
-        return False
-    for part in parts:
-        if not part.isdigit() or not part.isascii() or (len(part) > 1 and part[0] == "0") or int(part) > 255:
-            return False
-    return True
+    return _PLAIN_IPV4.fullmatch(text) is not None
 
 
 def canonical_ip(text: str) -> str:
@@ -272,7 +273,7 @@ def pod_facts(m: Mapping[str, Any]) -> PodFacts:
     status = m.get("status") or {}
     ips: list[str] = []
     for entry in status.get("podIPs") or []:
-        ip = entry.get("ip") if isinstance(entry, Mapping) else None
+        ip = entry.get("ip") if isinstance(entry, dict) else None
         if ip:
             ip = canonical_ip(ip)
             if ip not in ips:

@@ -41,7 +41,7 @@ class Checker:
     def mapping(self, value: Any, path: str) -> Mapping:
         if value is None:
             return {}
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             self.fail(path, f"must be a mapping, got {type(value).__name__}")
         return value
 
@@ -132,7 +132,7 @@ _LINK_LOCAL_MULTICAST_V6 = ipaddress.ip_network("ff02::/16")
 def identify(manifest: Mapping[str, Any]) -> tuple[str, str, str | None]:
     """(kind, name, namespace) for error messages, tolerant of broken manifests."""
     kind = manifest.get("kind") if isinstance(manifest.get("kind"), str) else "object"
-    meta = manifest.get("metadata") if isinstance(manifest.get("metadata"), Mapping) else {}
+    meta = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
     name = meta.get("name") or meta.get("generateName") or "<unnamed>"
     ns = meta.get("namespace") or "default"
     if not isinstance(name, str):
@@ -142,8 +142,12 @@ def identify(manifest: Mapping[str, Any]) -> tuple[str, str, str | None]:
     return kind, name, (ns if NAMESPACED.get(kind, True) else None)
 
 
-def check_kind(manifest: Mapping[str, Any]) -> None:
-    """Reject kinds slicelab does not model and apiVersions that do not match the kind."""
+def check_kind(manifest: Mapping[str, Any]) -> tuple[str, str, str | None]:
+    """Reject kinds slicelab does not model and apiVersions that do not match the kind.
+
+    Returns (kind, name, namespace) for later error messages."""
+    if not isinstance(manifest, dict):
+        raise ManifestError("object", "<unnamed>", "", f"expected a mapping, got {type(manifest).__name__}")
     kind, name, namespace = identify(manifest)
     c = Checker(kind, name, namespace)
     if kind not in API_VERSIONS:
@@ -152,12 +156,14 @@ def check_kind(manifest: Mapping[str, Any]) -> None:
     api = manifest.get("apiVersion")
     if api != API_VERSIONS[kind]:
         c.fail("apiVersion", f"must be {API_VERSIONS[kind]!r} for {kind}, got {api!r}")
+    return kind, name, namespace
 
 
-def validate_manifest(manifest: Mapping[str, Any]) -> None:
-    """Raise ManifestError for the first problem in one manifest; return None when it is valid."""
-    check_kind(manifest)
-    kind, name, namespace = identify(manifest)
+def validate_manifest(manifest: Mapping[str, Any], ident: tuple[str, str, str | None] | None = None) -> None:
+    """Raise ManifestError for the first semantic problem in one manifest; None when it is valid.
+
+    `ident` is what `check_kind` returned, when the caller already ran it."""
+    kind, name, namespace = ident or check_kind(manifest)
     c = Checker(kind, name, namespace)
     _validate_metadata(c, manifest, kind)
     VALIDATORS[kind](c, manifest)

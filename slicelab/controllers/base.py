@@ -84,12 +84,10 @@ class ServiceController(Controller):
                 if svc.selector is None:
                     continue
                 key = (ns, svc.name)
-                items = tuple(svc.selector.items())
-                hit: set[str] = set()
-                for name, (old, new) in changes:
-                    if (old is not None and all(old.labels.get(k) == v for k, v in items)) or \
-                            (new is not None and all(new.labels.get(k) == v for k, v in items)):
-                        hit.add(name)
+                wanted = svc.selector.items()
+                hit = {name for name, (old, new) in changes
+                       if (old is not None and wanted <= old.labels.items())
+                       or (new is not None and wanted <= new.labels.items())}
                 if hit and work.get(key, ()) is not None:
                     work.setdefault(key, set()).update(hit)
         self._full.clear()

@@ -202,7 +202,7 @@ class EndpointsController(ServiceController):
             for pod_name in changed_pods:
                 pod = cluster._pods_by_ns.get(ns, {}).get(pod_name)
                 c = None
-                if pod is not None and all(pod.labels.get(k) == v for k, v in svc.selector.items()):
+                if pod is not None and svc.selector.items() <= pod.labels.items():
                     pods.append(pod)
                     c = contribution(svc, pod)
                 if c is None:

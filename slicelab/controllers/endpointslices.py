@@ -146,9 +146,9 @@ def reconcile_by_port_mapping(plan: Plan, existing: list[SliceRec], desired: dic
     wanted_labels = _non_reserved(labels)
     updated: list[SliceRec] = []
     if touched is None:
-        remaining = dict(desired)
+        remaining = Remaining(dict(desired))
     else:
-        remaining = {i: desired[i] for i in sorted((i for i in touched if i in desired), key=ip_order)}
+        remaining = Remaining({i: desired[i] for i in sorted((i for i in touched if i in desired), key=ip_order)})
     # Phase 1: walk existing slices.
     for rec in existing:
         if touched is not None and rec.endpoints.keys().isdisjoint(touched):
@@ -202,10 +202,39 @@ def reconcile_by_port_mapping(plan: Plan, existing: list[SliceRec], desired: dic
     plan.updates.extend(updated)
 
 
-def _fill(rec: SliceRec, remaining: dict, max_per_slice: int) -> None:
+class Remaining:
+    """Desired endpoints not placed yet: lookup and removal by identity, taking in placement order.
+
+    (Taking the first item of a dict again and again after removals is quadratic; this is not.)"""
+
+    __slots__ = ("items", "order", "next")
+
+    def __init__(self, items: dict):
+        self.items = items
+        self.order = list(items)
+        self.next = 0
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def get(self, ident):
+        return self.items.get(ident)
+
+    def pop(self, ident, default=None):
+        return self.items.pop(ident, default)
+
+    def take(self) -> tuple:
+        while True:
+            ident = self.order[self.next]
+            self.next += 1
+            if ident in self.items:
+                return ident, self.items.pop(ident)
+
+
+def _fill(rec: SliceRec, remaining: Remaining, max_per_slice: int) -> None:
     while remaining and len(rec.endpoints) < max_per_slice:
-        ident = next(iter(remaining))
-        rec.endpoints[ident] = remaining.pop(ident)
+        ident, ep = remaining.take()
+        rec.endpoints[ident] = ep
 
 
 def _slice_to_fill(candidates: list[SliceRec], count: int, max_per_slice: int) -> SliceRec | None:
@@ -233,6 +262,8 @@ class EndpointSliceController(ServiceController):
         # the Service signature and Nodes are unchanged.
         self._pod_endpoints: dict[Key, dict[str, list]] = {}
         self._signature: dict[Key, tuple] = {}
+        self._desired: dict[Key, dict] = {}
+        self._parsed: dict[Key, tuple] = {}
         self._retry: set[Key] = set()
         self.errors: list[str] = []
         self.events: list[str] = []
@@ -240,6 +271,8 @@ class EndpointSliceController(ServiceController):
     # --- change intake -------------------------------------------------------------------------
     def observe(self, change: Change) -> None:
         super().observe(change)
+        if change.kind == "EndpointSlice" and change.new is None:
+            self._parsed.pop(change.key, None)
         if change.kind == "Node":
             self.resync()
         elif change.kind == "EndpointSlice" and change.actor != self.name:
@@ -261,6 +294,7 @@ class EndpointSliceController(ServiceController):
         if svc is None or svc.type == "ExternalName" or svc.selector is None:
             # Service gone: slices are left to the garbage collector; no selector: hands off.
             self._pod_endpoints.pop(key, None)
+            self._desired.pop(key, None)
             self._signature.pop(key, None)
             if svc is None:
                 self._tracker.forget(key)
@@ -274,20 +308,26 @@ class EndpointSliceController(ServiceController):
         address_types = service_address_types(svc)
         missing_nodes: list[str] = []
         if incremental:
+            desired = self._desired[key]
             touched: dict[tuple, set] = {}
             pods = []
             for pod_name in changed_pods:
                 for at, pk, _ports, ident, _ep in cache.pop(pod_name, ()):
                     touched.setdefault((at, pk), set()).add(ident)
+                    group = desired[at][pk]
+                    group[1].pop(ident, None)
+                    if not group[1]:
+                        del desired[at][pk]
                 pod = cluster._pods_by_ns.get(ns, {}).get(pod_name)
-                if pod is None or not all(pod.labels.get(k) == v for k, v in svc.selector.items()):
+                if pod is None or not svc.selector.items() <= pod.labels.items():
                     continue
                 pods.append(pod)
                 entries = self._pod_entries(svc, pod, address_types, missing_nodes)
                 if entries:
                     cache[pod_name] = entries
-                    for at, pk, _ports, ident, _ep in entries:
+                    for at, pk, ports, ident, ep in entries:
                         touched.setdefault((at, pk), set()).add(ident)
+                        desired[at].setdefault(pk, (ports, {}))[1][ident] = ep
             self._tracker.forget_pods(svc, [n for n in changed_pods if n not in cache])
         else:
             touched = None
@@ -297,14 +337,43 @@ class EndpointSliceController(ServiceController):
                 entries = self._pod_entries(svc, pod, address_types, missing_nodes)
                 if entries:
                     cache[pod.name] = entries
+            # desired[address type][port key] = (ports, {identity: endpoint} in placement order)
+            desired = {at: {} for at in address_types}
+            for entries in cache.values():
+                for at, pk, ports, ident, ep in entries:
+                    desired[at].setdefault(pk, (ports, {}))[1][ident] = ep
+            for groups in desired.values():
+                for pk, (ports, eps) in groups.items():
+                    groups[pk] = (ports, dict(sorted(eps.items(), key=lambda item: ip_order(item[0]))))
         trigger = self._tracker.compute(svc, pods)
         self._pod_endpoints[key] = cache
+        self._desired[key] = desired
         self._signature[key] = signature
         if missing_nodes:
             self._retry.add(key)
             self.errors.append(f"Service {ns}/{name}: skipped Pods: "
                                + ", ".join(sorted(missing_nodes)))
-        self._reconcile(svc, address_types, cache, touched, trigger)
+        self._reconcile(svc, address_types, desired, touched, trigger)
+
+    def _remember(self, rec: SliceRec, written: dict, svc: ServiceFacts) -> None:
+        """Keep the record of a slice just written, so the next sync need not parse it again."""
+        meta = written["metadata"]
+        fresh = SliceRec(meta["name"], rec.address_type, written.get("ports") or [], rec.port_key,
+                         dict(zip(rec.endpoints, written["endpoints"] or ())), dict(meta["labels"]),
+                         dict(meta.get("annotations") or {}), True, written)
+        self._parsed[(meta["namespace"], meta["name"])] = ((meta["resourceVersion"], svc.uid), fresh)
+
+    def _parsed_slice(self, manifest: dict, svc_uid: str) -> SliceRec:
+        """parse_slice, remembered per (name, resourceVersion, owner uid): slices are never mutated."""
+        meta = manifest["metadata"]
+        cache_key = (meta.get("namespace"), meta.get("name"))
+        version = (meta.get("resourceVersion"), svc_uid)
+        hit = self._parsed.get(cache_key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        rec = parse_slice(manifest, svc_uid)
+        self._parsed[cache_key] = (version, rec)
+        return rec
 
     def _pod_entries(self, svc: ServiceFacts, pod: PodFacts, address_types: list[str],
                      missing_nodes: list[str]) -> list:
@@ -353,7 +422,7 @@ class EndpointSliceController(ServiceController):
             entries.append((at, port_key, port_list, ((ip,), hostname, pod.namespace, pod.name), ep))
         return entries
 
-    def _reconcile(self, svc: ServiceFacts, address_types: list[str], cache: dict, touched, trigger) -> None:
+    def _reconcile(self, svc: ServiceFacts, address_types: list[str], desired: dict, touched, trigger) -> None:
         cluster = self.cluster
         ns = svc.namespace
         labels = {k: v for k, v in svc.labels.items() if k not in RESERVED_LABELS}
@@ -361,21 +430,9 @@ class EndpointSliceController(ServiceController):
         labels[LABEL_MANAGED_BY] = self.manager
         if svc.headless:
             labels[LABEL_HEADLESS] = ""
-        existing = [parse_slice(m, svc.uid) for m in cluster._slices_of(ns, svc.name, self.manager)
+        existing = [self._parsed_slice(m, svc.uid) for m in cluster._slices_of(ns, svc.name, self.manager)
                     if not (m.get("metadata") or {}).get("deletionTimestamp")]
         existing.sort(key=lambda r: r.name)
-        # desired[address type][port key] = (ports, {identity: endpoint} in IP order)
-        desired: dict[str, dict[tuple, tuple]] = {at: {} for at in address_types}
-        for entries in cache.values():
-            for at, pk, ports, ident, ep in entries:
-                group = desired[at].get(pk)
-                if group is None:
-                    group = desired[at][pk] = (ports, {})
-                group[1][ident] = ep
-        if touched is None:
-            for groups in desired.values():
-                for pk, (ports, eps) in groups.items():
-                    groups[pk] = (ports, dict(sorted(eps.items(), key=lambda item: ip_order(item[0]))))
         mode = topology.hint_mode(svc)
         deletes_unsupported = [r for r in existing if r.address_type not in address_types]
         for at in address_types:
@@ -399,7 +456,7 @@ class EndpointSliceController(ServiceController):
                     plan.unchanged.append(plan.deletes.pop())
                 else:
                     plan.creates.append(placeholder)
-            topology.apply_hints(svc, mode, plan, cluster._nodes, self.events)
+            topology.apply_hints(svc, mode, plan, cluster._nodes, self.events, check_unchanged=touched is None)
             self._finalize(svc, plan, labels, trigger)
         if deletes_unsupported:
             for rec in deletes_unsupported:
@@ -423,9 +480,9 @@ class EndpointSliceController(ServiceController):
         if svc.deleting:
             plan.creates = []
         for rec in plan.creates:
-            cluster._controller_create(self.name, self._manifest(svc, rec, labels, trigger))
+            self._remember(rec, cluster._controller_create(self.name, self._manifest(svc, rec, labels, trigger)), svc)
         for rec in plan.updates:
-            cluster._controller_update(self.name, self._manifest(svc, rec, labels, trigger))
+            self._remember(rec, cluster._controller_update(self.name, self._manifest(svc, rec, labels, trigger)), svc)
         for rec in plan.deletes:
             cluster._controller_delete(self.name, "EndpointSlice", (svc.namespace, rec.name))
 

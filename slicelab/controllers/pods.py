@@ -54,10 +54,9 @@ def services_for_pods(services: Iterable[ServiceFacts], pods: Iterable[PodFacts]
     for svc in services:
         if svc.selector is None:
             continue
-        items = svc.selector.items()
+        wanted = svc.selector.items()
         for pod in pods:
-            labels = pod.labels
-            if all(labels.get(k) == v for k, v in items):
+            if wanted <= pod.labels.items():
                 hit.add(svc.name)
                 break
     return hit

@@ -51,14 +51,19 @@ def _with_hints(ep: dict, hints: dict | None) -> dict:
 
 
 def apply_hints(svc: ServiceFacts, mode: str | None, plan: "Plan", nodes: Mapping[str, NodeFacts],
-                events: list[str] | None = None) -> None:
-    """Set the hints on slices to create/update; move unchanged slices with wrong hints to updates."""
+                events: list[str] | None = None, check_unchanged: bool = True) -> None:
+    """Set the hints on slices to create/update; move unchanged slices with wrong hints to updates.
+
+    `check_unchanged=False` (incremental syncs outside Auto mode) trusts unchanged slices: their hints
+    depend only on their own endpoints, which did not change."""
     if mode == "auto":
         from slicelab.controllers import topology_auto
         topology_auto.add_hints(plan, nodes, events if events is not None else [])
         return
     for rec in plan.creates + plan.updates:
         rec.endpoints = {i: _with_hints(ep, _own_hints(ep, mode)) for i, ep in rec.endpoints.items()}
+    if not check_unchanged:
+        return
     still = []
     for rec in plan.unchanged:
         if any(ep.get("hints") != _own_hints(ep, mode) for ep in rec.endpoints.values()):
