@@ -7,6 +7,8 @@ grading and the exchange keep working on what we graded.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,12 +51,17 @@ def release(course: Path, assignment: str) -> Path:
 
 @contextmanager
 def _in(folder: Path):
-    previous = os.getcwd()
+    """Work in ``folder``, with this Python's scripts on PATH (nbgrader runs ``alembic`` from there)."""
+    previous, path = os.getcwd(), os.environ.get("PATH", "")
+    scripts = str(Path(sys.executable).parent)
+    if shutil.which("alembic") is None:
+        os.environ["PATH"] = f"{scripts}{os.pathsep}{path}"
     os.chdir(folder)
     try:
         yield
     finally:
         os.chdir(previous)
+        os.environ["PATH"] = path
 
 
 class GradebookWriter:
