@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from playwright.sync_api import expect
+
 from conftest import REPO, require_tool
 from labserver import lab_server
 
@@ -35,13 +37,14 @@ def test_playground_buttons_and_a_self_check(page):
         assert "Service shop has 2 EndpointSlices" in play.locator("figcaption").text_content()
         play.get_by_role("button", name="Add Pod").click()
         play.get_by_text("Event: add 1 Pod (shop-7)").wait_for(timeout=30_000)
-        caption = play.locator("figcaption").text_content()
-        assert "Service shop has 2 EndpointSlices" in caption and "3 of 4 endpoints" in caption
-        assert "UPDATE  EndpointSlice/" in play.locator("pre").first.text_content()
+        caption = play.locator("figcaption")
+        expect(caption).to_contain_text("3 of 4 endpoints", timeout=30_000)  # widgets update one by one
+        expect(caption).to_contain_text("Service shop has 2 EndpointSlices")
+        expect(play.locator("pre").first).to_contain_text("UPDATE  EndpointSlice/")
         # flip readiness of the Pod chosen in the dropdown: the diagram says "not ready" in words
         play.get_by_role("button", name="Flip readiness").click()
         play.get_by_text(re.compile(r"Event: Pod shop-1 becomes NotReady")).wait_for(timeout=30_000)
-        assert "1 not ready" in play.locator("figcaption").text_content()
+        expect(caption).to_contain_text("1 not ready", timeout=30_000)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "lesson-04-playground.png"))
         # the first self-check of the lesson: a short answer, feedback in words

@@ -438,6 +438,7 @@ class Playground(widgets.VBox):
             self.max_button: lambda: lab.set_max_endpoints_per_slice(self.max_per_slice.value),
         }
         for button, action in actions.items():
+            button.layout.width = "auto"  # labels are read, not clipped
             button.on_click(lambda _, act=action: self.run(act))
         self.dual_stack.observe(lambda change: self.run(lambda: lab.set_dual_stack(change["new"])), names="value")
         controls = widgets.VBox([
