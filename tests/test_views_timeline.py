@@ -138,3 +138,18 @@ def test_object_graph_shows_not_ready_and_unselected_pods():
     typo = load_scenario("seed-selector-typo").replay()
     assert "Pods not selected by the Service: web-1, web-2." in diagrams.describe_object_graph(typo[4], "my-service")
     assert "(not selected)" in _svg_text(diagrams.object_graph_svg(typo[4], "my-service"))
+
+
+def test_object_graph_reads_a_live_cluster_with_several_slices():
+    import slicelab
+    from slicelab.builders import pod, service
+    c = slicelab.Cluster(max_endpoints_per_slice=1)
+    c.apply([service("web", selector={"app": "web"}),
+              pod("web-1", "10.0.0.1", labels={"app": "web"}), pod("web-2", "10.0.0.2", labels={"app": "web"},
+                                                                   terminating=True)])
+    text = diagrams.describe_object_graph(c, "web")
+    assert "owns 2 EndpointSlice(s)" in text
+    assert "10.0.0.2 → Pod web-2 (not ready, serving, terminating)" in text
+    assert "Endpoints web: addresses 10.0.0.1; notReadyAddresses none." in text   # v1 drops terminating Pods
+    svg = _svg_text(diagrams.object_graph_svg(c, "web"))
+    assert svg.count("EndpointSlice") == 2 and "terminating" in svg
