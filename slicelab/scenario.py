@@ -246,13 +246,15 @@ class Scenario:
             cluster.tick(STEP_SECONDS)
             writes: list[dict] = []
             client = None
-            facts: dict[str, list[str]] = {"applied": [], "deleted": []}
+            facts: dict[str, list[str]] = {"applied": [], "deleted": [], "terminating": []}
             for op in step.ops:
                 verb, arg = next(iter(op.items()))
                 if verb == "apply":
                     writes += cluster.apply(copy.deepcopy(arg)) or []
-                    facts["applied"] += [o.get("status", {}).get("podIP") for o in arg
-                                         if o.get("kind") == "Pod" and o.get("status", {}).get("podIP")]
+                    pods = [o for o in arg if o.get("kind") == "Pod" and o.get("status", {}).get("podIP")]
+                    facts["applied"] += [o["status"]["podIP"] for o in pods]
+                    facts["terminating"] += [o["status"]["podIP"] for o in pods
+                                             if o.get("metadata", {}).get("deletionTimestamp")]
                 elif verb == "delete":
                     writes += self._delete(cluster, arg, facts)
                 elif verb == "resume":
@@ -298,6 +300,7 @@ class Scenario:
             "selector": selector,
             "applied": _join(sort_ips(facts.get("applied", []))),
             "deleted": _join(sort_ips(facts.get("deleted", []))),
+            "terminating": _join(sort_ips(facts.get("terminating", []))),
             "pods": _join(pod_ips(frame, selector, self.namespace)) if svc and selector != "none" else "none",
             "endpoints": _join(endpoints_ips(frame, self.service, self.namespace)),
             "slices": _join(slice_ips(frame, self.service, self.namespace)),

@@ -255,3 +255,14 @@ def test_a_learners_inline_variation():
     assert t[9].client.backend.ip == "10.0.0.2"
     with pytest.raises(ScenarioError, match=r"^<scenario>: steps\.7: expected a mapping"):
         scenario_from_yaml("name: bad\nbase: seed\nsteps: {7: oops}")
+
+
+def test_variation_graceful_keeps_the_terminating_pod_in_the_slice():
+    t = load_scenario("seed-graceful").replay()
+    assert t.process_table()[6]["action"] == "Pod 10.0.0.2 starts terminating"
+    assert endpoints_ips(t[7], "my-service") == ["10.0.0.1"]          # v1 drops it at once
+    assert slice_ips(t[7], "my-service") == BOTH                        # the slice keeps it...
+    ep = next(e for s in t[7].get("EndpointSlice") for e in s["endpoints"] if e["addresses"] == ["10.0.0.2"])
+    assert ep["conditions"] == {"ready": False, "serving": True, "terminating": True}   # ...as terminating
+    assert t[9].client.backend.ip == "10.0.0.1"                         # kube-proxy: ready ones only
+    assert [b.ip for b in t[9].client.candidates] == BOTH and t[9].client.ok
