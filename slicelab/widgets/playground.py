@@ -442,8 +442,9 @@ class Playground(widgets.VBox):
             button.on_click(lambda _, act=action: self.run(act))
         self.dual_stack.observe(lambda change: self.run(lambda: lab.set_dual_stack(change["new"])), names="value")
         controls = widgets.VBox([
-            widgets.HBox([self.add_button, self.remove_button, self.replicas, self.scale_button]),
-            widgets.HBox([self.pod, self.ready_button, self.terminate_button, self.finish_button]),
+            widgets.HBox([self.add_button, self.replicas, self.scale_button]),
+            widgets.HBox([self.pod, self.ready_button, self.terminate_button, self.finish_button,
+                          self.remove_button]),
             widgets.HBox([self.selector, self.selector_button, self.target_port, self.target_button]),
             widgets.HBox([self.max_per_slice, self.max_button, self.dual_stack]),
         ])
