@@ -109,6 +109,13 @@ def test_buttons_drive_the_events_and_redraw():
     assert all(p["port"] == 9090 for s in play.lab.slices() for p in s["ports"])
     play.dual_stack.value = True
     assert "IPv6" in drawn(play)
+    victim = play.lab.pod_names()[-1]
+    play.pod.value = victim
+    play.remove_button.click()
+    assert victim not in play.lab.pod_names() and f"remove Pod {victim}" in play.status.value
+    play.max_per_slice.value = 7
+    play.max_button.click()
+    assert play.lab.cluster.max_endpoints_per_slice == 7 and "kept as they are" in play.status.value
 
 
 def test_bad_input_in_the_widget_shows_one_line_and_changes_nothing():
