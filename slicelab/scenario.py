@@ -366,12 +366,20 @@ def _merge_variation(label: str, data: dict, seen: tuple[str, ...]) -> dict:
     base_name = data["base"]
     if base_name in seen:
         raise ScenarioError(f"{label}: base: {base_name!r} makes a cycle")
-    _, base = _read(base_name)
+    try:
+        _, base = _read(base_name)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{label}: base: {exc}") from None
     if "base" in base:
         base = _merge_variation(f"{base_name}.yaml", base, seen + (base_name,))
     merged = {**base, **{k: v for k, v in data.items() if k != "steps"}}
     steps = [dict(s) for s in base.get("steps", [])]
-    for number, change in (data.get("steps") or {}).items():
+    changes = data.get("steps") or {}
+    if not isinstance(changes, dict):
+        raise ScenarioError(f"{label}: steps: a variation maps step numbers to the fields it replaces")
+    for number, change in changes.items():
+        if isinstance(number, str) and number.isdigit():
+            number = int(number)  # JSON keys, or quoted YAML keys
         if not isinstance(number, int) or not 1 <= number <= len(steps):
             raise ScenarioError(f"{label}: steps: {number!r} is not a step number of {base_name} "
                                 f"(1..{len(steps)})")

@@ -9,8 +9,10 @@ from argparse import Namespace
 from io import StringIO
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from slicelab.scenario import ScenarioError, endpoints_ips, list_scenarios, load_scenario, slice_ips
+from slicelab.scenario import (ScenarioError, endpoints_ips, list_scenarios, load_scenario, scenario_from_yaml,
+                               slice_ips)
 from slicelab.scenario_cli import run_scenario_command
 
 # The seed's process table and status tracker, word for word (the spec this replay must reproduce).
@@ -189,6 +191,8 @@ def test_list_scenarios_starts_with_the_seed():
     ("name: x\nservice: s\nsteps: []", r"tracker: required"),
     ("name: [unclosed", r"not valid YAML"),
     ("name: x\nbase: seed\nsteps: {13: {details: d}}", r"steps: 13 is not a step number of seed \(1\.\.12\)"),
+    ("name: x\nbase: seed\nsteps: [1, 2]", r"steps: a variation maps step numbers to the fields it replaces"),
+    ("name: x\nbase: nope\nsteps: {}", r"unknown scenario 'nope'"),
     ("name: x\nservice: s\ntracker: {columns: {}, rows: []}\nsteps: [{action: a, resource: r, details: d, "
      "result: r, do: [{delete: {kind: Pod}}]}]", r"delete: give kind and exactly one of name, selector"),
 ])
@@ -247,7 +251,6 @@ def test_cli_unknown_scenario_exits_2_with_one_line():
 
 
 def test_a_learners_inline_variation():
-    from slicelab.scenario import scenario_from_yaml
     mine = scenario_from_yaml("name: mine\nbase: seed\nsteps:\n  7:\n    do: [{delete: {kind: Pod, name: web-1}}]\n")
     t = mine.replay()
     assert t.process_table()[6]["action"] == "Pod 10.0.0.1 removed"
@@ -266,3 +269,38 @@ def test_variation_graceful_keeps_the_terminating_pod_in_the_slice():
     assert ep["conditions"] == {"ready": False, "serving": True, "terminating": True}   # ...as terminating
     assert t[9].client.backend.ip == "10.0.0.1"                         # kube-proxy: ready ones only
     assert [b.ip for b in t[9].client.candidates] == BOTH and t[9].client.ok
+
+
+@st.composite
+def _variations(draw):
+    """The seed with 1-5 Pods of random readiness at step 2 and a random slice size."""
+    ready = draw(st.lists(st.booleans(), min_size=1, max_size=5))
+    pods = [{"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": f"web-{i}", "namespace": "default", "labels": {"app": "web"}},
+             "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+             "status": {"phase": "Running", "podIP": f"10.0.0.{i}", "podIPs": [{"ip": f"10.0.0.{i}"}],
+                        "conditions": [{"type": "Ready", "status": "True" if r else "False"}]}}
+            for i, r in enumerate(ready, start=1)]
+    size = draw(st.integers(min_value=1, max_value=3))
+    text = json.dumps({"name": "prop", "base": "seed", "cluster": {"max_endpoints_per_slice": size, "seed": 0},
+                       "steps": {2: {"do": [{"apply": pods}]}}})
+    return ready, size, scenario_from_yaml(text)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_variations())
+def test_any_variation_keeps_the_views_consistent(case):
+    ready, size, scenario = case
+    t = scenario.replay()
+    everyone = [f"10.0.0.{i}" for i in range(1, len(ready) + 1)]
+    ready_ips = [ip for ip, r in zip(everyone, ready) if r]
+    rows = t.tracker.rows
+    assert rows["Pods with label app=web"][1] == tuple(everyone)
+    assert rows["Endpoints IPs"][2] == tuple(ready_ips)           # kubectl shows ready addresses only
+    assert rows["Endpoint Slices IPs"][3] == tuple(everyone)      # slices list every endpoint
+    assert len(t[4].get("EndpointSlice")) == -(-len(everyone) // size)
+    assert t[6].client.ok == bool(ready_ips)
+    if ready_ips:
+        assert t[6].client.backend.ip in ready_ips
+    assert t[12].client.outcome == "rejected: no endpoints"
+    assert t.process_table()[5]["details"].startswith("Connects to ")
