@@ -128,3 +128,22 @@ def test_bad_input_in_the_widget_shows_one_line_and_changes_nothing():
     play.target_button.click()
     assert "Not applied" in play.status.value
     assert play.lab.cluster.writes == before
+
+
+def test_event_stepper_steps_a_rolling_update():
+    require_tool("dot")
+    from slicelab.widgets.playground import EventStepper
+    steps = Lab(Cluster(max_endpoints_per_slice=2), replicas=2, kubectl="").rolling_update()
+    stepper = EventStepper(steps)
+    assert stepper.previous_button.disabled and "Event 1 of 8" in stepper.position.value
+    stepper.next_button.click()
+    stepper.next_button.click()
+    assert stepper.index == 2 and "web-1 starts terminating" in stepper.position.value
+    assert "serving, terminating" in unescape_svg_text(stepper.view.value)
+    for _ in range(10):
+        stepper.next_button.click()
+    assert stepper.index == 7 and stepper.next_button.disabled
+    stepper.previous_button.click()
+    assert stepper.index == 6
+    with pytest.raises(ValueError, match="nothing to step"):
+        EventStepper([])

@@ -481,3 +481,36 @@ class Playground(widgets.VBox):
 
     def __repr__(self) -> str:
         return f"Playground for Service {self.lab.service}\n" + (self.lab.last.text() if self.lab.last else "")
+
+
+class EventStepper(widgets.VBox):
+    """Step through recorded events (e.g. a rolling update) one at a time: Previous / Next, each event
+    drawn as the playground draws it — packing diagram, writes, kubectl output."""
+
+    def __init__(self, events: list[Event]) -> None:
+        if not events:
+            raise ValueError("events: nothing to step through (record some events first)")
+        self.events = list(events)
+        self.index = 0
+        self.previous_button = widgets.Button(description="Previous", icon="arrow-left")
+        self.next_button = widgets.Button(description="Next", icon="arrow-right")
+        self.position = widgets.HTML()
+        self.view = widgets.HTML()
+        self.previous_button.on_click(lambda _: self.show(self.index - 1))
+        self.next_button.on_click(lambda _: self.show(self.index + 1))
+        super().__init__([widgets.HBox([self.previous_button, self.next_button, self.position]), self.view])
+        self.add_class("slicelab-event-stepper")
+        self.show(0)
+
+    def show(self, index: int) -> Event:
+        """Show event number `index` (clamped to the recorded range) and return it."""
+        self.index = max(0, min(index, len(self.events) - 1))
+        event = self.events[self.index]
+        self.position.value = f"Event {self.index + 1} of {len(self.events)}: <b>{html.escape(event.title)}</b>"
+        self.view.value = event._repr_html_()
+        self.previous_button.disabled = self.index == 0
+        self.next_button.disabled = self.index == len(self.events) - 1
+        return event
+
+    def __repr__(self) -> str:
+        return f"Event {self.index + 1} of {len(self.events)}\n{self.events[self.index].text()}"
