@@ -157,6 +157,7 @@ def _normal_subsets(subsets) -> list:
 
 class EndpointsController(ServiceController):
     name = "endpoints"
+    incremental = True  # False: every sync recomputes every Pod's contribution (the tests compare both)
 
     def __init__(self, cluster):
         super().__init__(cluster)
@@ -193,7 +194,8 @@ class EndpointsController(ServiceController):
         signature = (svc.uid, tuple(sorted(svc.selector.items())), svc.ports, svc.publish_not_ready,
                      svc.ip_families, svc.cluster_ip)
         contrib = self._contrib.get(key)
-        if contrib is None or changed_pods is None or self._signature.get(key) != signature:
+        if not self.incremental or contrib is None or changed_pods is None \
+                or self._signature.get(key) != signature:
             pods = list(cluster._select_pods(ns, svc.selector))
             contrib = {p.name: c for p in pods if (c := contribution(svc, p)) is not None}
             trigger = self._tracker.compute(svc, pods)
@@ -209,7 +211,8 @@ class EndpointsController(ServiceController):
                     contrib.pop(pod_name, None)
                 else:
                     contrib[pod_name] = c
-            self._tracker.forget_pods(svc, [n for n in changed_pods if n not in contrib])
+            selected = {p.name for p in pods}
+            self._tracker.forget_pods(svc, [n for n in changed_pods if n not in selected])
             trigger = self._tracker.compute(svc, pods)
         self._contrib[key] = contrib
         self._signature[key] = signature

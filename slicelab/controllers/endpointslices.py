@@ -254,6 +254,7 @@ def _slice_to_fill(candidates: list[SliceRec], count: int, max_per_slice: int) -
 class EndpointSliceController(ServiceController):
     name = "endpointslice"
     manager = MANAGER_ENDPOINTSLICE
+    incremental = True  # False: every sync recomputes from scratch (the tests compare both)
 
     def __init__(self, cluster):
         super().__init__(cluster)
@@ -303,7 +304,7 @@ class EndpointSliceController(ServiceController):
                      svc.ip_families, svc.cluster_ip, tuple(sorted(svc.labels.items())),
                      svc.traffic_distribution, topology.hint_mode(svc), svc.deleting)
         cache = self._pod_endpoints.get(key)
-        incremental = (cache is not None and changed_pods is not None and self._signature.get(key) == signature
+        incremental = (self.incremental and cache is not None and changed_pods is not None and self._signature.get(key) == signature
                        and topology.hint_mode(svc) != "auto")
         address_types = service_address_types(svc)
         missing_nodes: list[str] = []
@@ -328,7 +329,8 @@ class EndpointSliceController(ServiceController):
                     for at, pk, ports, ident, ep in entries:
                         touched.setdefault((at, pk), set()).add(ident)
                         desired[at].setdefault(pk, (ports, {}))[1][ident] = ep
-            self._tracker.forget_pods(svc, [n for n in changed_pods if n not in cache])
+            selected = {p.name for p in pods}
+            self._tracker.forget_pods(svc, [n for n in changed_pods if n not in selected])
         else:
             touched = None
             pods = list(cluster._select_pods(ns, svc.selector))
