@@ -116,3 +116,20 @@ def test_quiz_checks_the_seeds_answers(seed):
     assert checks[2].check("Pods list includes 10.0.0.1, 10.0.0.2, 10.0.0.3")
     assert checks[0].explanation == "Step 3: Endpoints list IPs: 10.0.0.1, 10.0.0.2."
     assert "step 3" in checks[0].show_hint()
+
+
+def test_the_typo_self_check_in_notebook_01_matches_the_replay():
+    """Notebook 01 asks what the client sees at step 6 with the selector typo: its answer must be true."""
+    import ast
+    import nbformat
+    from conftest import REPO
+    nb = nbformat.read(REPO / "notebooks" / "01-the-flow-step-by-step.ipynb", as_version=4)
+    cell = next(c.source for c in nb.cells if c.cell_type == "code" and "SelfCheck(" in c.source and "typo" in c.source)
+    call = ast.parse(cell).body[0].value
+    choices = ast.literal_eval(call.args[1])
+    answer = next(ast.literal_eval(k.value) for k in call.keywords if k.arg == "answer")
+    typo = Stepper(load_scenario("seed-selector-typo").replay(), views=("tracker",))
+    typo.go(6)
+    status = typo.html("status")
+    assert "Client: connect" in status and "rejected: no endpoints" in status
+    assert choices[answer] == "It is refused: no endpoints"
