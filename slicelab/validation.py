@@ -40,6 +40,8 @@ class Checker:
     # --- typed getters -----------------------------------------------------------------------
     def mapping(self, value: Any, path: str) -> Mapping:
         if value is None:
+            if path.endswith("]"):  # a list item
+                self.fail(path, "must be a mapping, got null")
             return {}
         if not isinstance(value, dict):
             self.fail(path, f"must be a mapping, got {type(value).__name__}")
@@ -294,6 +296,10 @@ def _validate_pod_status(c: Checker, m: Mapping) -> None:
     if pod_ip and ips and pod_ip != ips[0]["ip"] and \
             ipaddress.ip_address(pod_ip) != ipaddress.ip_address(ips[0]["ip"]):
         c.fail("status.podIP", f"must equal status.podIPs[0].ip ({ips[0]['ip']}), got {pod_ip!r}")
+    _validate_conditions(c, status)
+
+
+def _validate_conditions(c: Checker, status: Mapping) -> None:
     for i, cond in enumerate(c.listing(status.get("conditions"), "status.conditions")):
         cond = c.mapping(cond, f"status.conditions[{i}]")
         c.string(cond.get("type"), f"status.conditions[{i}].type", required=True)
@@ -389,6 +395,7 @@ def _validate_service(c: Checker, m: Mapping) -> None:
 def _validate_node(c: Checker, m: Mapping) -> None:
     c.mapping(m.get("spec"), "spec")
     status = c.mapping(m.get("status"), "status")
+    _validate_conditions(c, status)
     alloc = c.mapping(status.get("allocatable"), "status.allocatable")
     cpu = alloc.get("cpu")
     if cpu is not None:
