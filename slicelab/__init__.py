@@ -12,8 +12,8 @@ The public interface lessons, assignments and the grading kit rely on::
 Where real Kubernetes leaves an order open (slice names, endpoint order, port order), slicelab picks a
 stable, seeded one and documents it in the module that makes the choice.
 """
-from slicelab.errors import ManifestError
+from slicelab.errors import ManifestError, NotFoundError
 from slicelab.cluster import Cluster
 
-__all__ = ["Cluster", "ManifestError"]
+__all__ = ["Cluster", "ManifestError", "NotFoundError"]
 __version__ = "0.1.0"
