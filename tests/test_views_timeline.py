@@ -36,6 +36,12 @@ def test_process_table_html_highlights_the_current_row_in_words_too(seed):
     assert not [r for r in _rows(views.render_process_table_html(seed, current=0)) if "aria-current" in r]
 
 
+def test_process_table_html_ends_with_the_seeds_stop_note(seed):
+    assert views.render_process_table_html(seed).endswith(
+        "Note: Execution stops when no pods match the service selector, so endpoints and endpoint slices "
+        "are empty.</p>")
+
+
 def test_words_are_escaped(seed):
     assert "Service &#x27;my-service&#x27;" in views.render_process_table_html(seed)
 

@@ -75,8 +75,11 @@ def render_process_table_html(timeline: Timeline, current: int | None = None) ->
         step = f"{MARK} {r['step']}" if now else str(r["step"])
         cells = _td(step, style) + "".join(_td(r[k], style) for k in WORD_FIELDS)
         body.append(f"<tr class='{'slicelab-current' if now else ''}'{attrs}>{cells}</tr>")
+    note = timeline.scenario.stop_note
+    note_html = f"<p class='slicelab-stop-note' style='font-size:0.9em'>Note: {html.escape(note)}</p>" if note else ""
     return (f"<table class='slicelab-process-table' style='{TABLE_STYLE}'><caption style='text-align:left'>"
-            f"Process table</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+            f"Process table</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{note_html}")
 
 
 # -------------------------------------------------------------------------------------- status tracker
