@@ -304,3 +304,10 @@ def test_any_variation_keeps_the_views_consistent(case):
         assert t[6].client.backend.ip in ready_ips
     assert t[12].client.outcome == "rejected: no endpoints"
     assert t.process_table()[5]["details"].startswith("Connects to ")
+
+
+def test_cli_concurrent_flag_replays_the_real_way():
+    out = StringIO()
+    assert run_scenario_command(Namespace(list=False, name="seed", format="json", concurrent=True), out=out) == 0
+    rows = json.loads(out.getvalue())["tracker"]["rows"]
+    assert rows["Endpoints IPs"][1] == BOTH and rows["Endpoint Slices IPs"][1] == BOTH
