@@ -45,11 +45,12 @@ def timed(fn, repeat: int = 1) -> list[float]:
 def kernel_side(rounds: int) -> None:
     from slicelab.scenario import load_scenario
     from slicelab.widgets.stepper import VIEWS, Stepper, render_view
-    from slicelab.views import flow
+    from slicelab.views import diagrams, flow
 
     replay = timed(lambda: load_scenario("seed").replay(), 5)
     timeline = load_scenario("seed").replay()
-    flow._svg.cache_clear()
+    flow._svg.cache_clear()      # a cold build: no drawing cached from an earlier Stepper
+    diagrams._svg.cache_clear()
     build = timed(lambda: Stepper(timeline), 1)
     stepper = Stepper(timeline)
     steps = [(i * 5) % 13 for i in range(1, rounds + 1)]   # jumps around, never the same step twice

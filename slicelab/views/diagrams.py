@@ -7,6 +7,8 @@ the text alternative shown under the picture.
 """
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 import graphviz
@@ -49,7 +51,10 @@ def _pod_label(pod: dict, selected: bool) -> str:
 def object_graph(source: Any, service: str, namespace: str = "default") -> graphviz.Digraph:
     """Service → its EndpointSlices → Pods, plus the Endpoints object; Pods the Service does not select
     are drawn dashed and say so."""
-    d = _collect(source, service, namespace)
+    return _graph(_collect(source, service, namespace), service)
+
+
+def _graph(d: dict, service: str) -> graphviz.Digraph:
     g = graphviz.Digraph("objects", graph_attr={"rankdir": "LR", "bgcolor": "transparent", "ranksep": "0.5"},
                          node_attr={"fontname": "Helvetica", "fontsize": "10", "shape": "box", "style": "rounded"},
                          edge_attr={"fontname": "Helvetica", "fontsize": "9"})
@@ -89,8 +94,13 @@ def object_graph(source: Any, service: str, namespace: str = "default") -> graph
 
 
 def object_graph_svg(source: Any, service: str, namespace: str = "default") -> str:
-    """The object graph as an inline SVG element."""
-    svg = object_graph(source, service, namespace).pipe(format="svg").decode("utf-8")
+    """The object graph as an inline SVG element (steps that change nothing reuse the drawing)."""
+    return _svg(json.dumps(_collect(source, service, namespace), sort_keys=True, default=str), service)
+
+
+@lru_cache(maxsize=128)
+def _svg(collected: str, service: str) -> str:
+    svg = _graph(json.loads(collected), service).pipe(format="svg").decode("utf-8")
     return svg[svg.index("<svg"):]
 
 
