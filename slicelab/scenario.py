@@ -236,7 +236,10 @@ class Scenario:
     def replay(self, concurrent: bool = False) -> Timeline:
         """Run the steps on a fresh Cluster; `concurrent=True` runs every controller from the start,
         as a real cluster does, instead of keeping the scenario's `paused` controllers for later steps."""
-        cluster = Cluster(**dict(self.cluster))
+        try:
+            cluster = Cluster(**dict(self.cluster))
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError(f"scenario {self.name!r}: cluster: {exc}") from None
         if not concurrent:
             for name in self.paused:
                 cluster.pause_controller(name)
@@ -247,26 +250,38 @@ class Scenario:
             writes: list[dict] = []
             client = None
             facts: dict[str, list[str]] = {"applied": [], "deleted": [], "terminating": []}
-            for op in step.ops:
+            for j, op in enumerate(step.ops):
                 verb, arg = next(iter(op.items()))
-                if verb == "apply":
-                    writes += cluster.apply(copy.deepcopy(arg)) or []
-                    pods = [o for o in arg if o.get("kind") == "Pod" and o.get("status", {}).get("podIP")]
-                    facts["applied"] += [o["status"]["podIP"] for o in pods]
-                    facts["terminating"] += [o["status"]["podIP"] for o in pods
-                                             if o.get("metadata", {}).get("deletionTimestamp")]
-                elif verb == "delete":
-                    writes += self._delete(cluster, arg, facts)
-                elif verb == "resume":
-                    if not concurrent:
-                        writes += cluster.resume_controller(arg) or []
-                elif verb == "lookup":
-                    client = network.resolve(cluster, arg, self.namespace)
-                else:
-                    client = network.connect(cluster, arg["service"], arg.get("port"),
-                                             arg.get("namespace", self.namespace), rng=rng)
+                try:
+                    client = self._run(cluster, verb, arg, concurrent, rng, writes, facts) or client
+                except ScenarioError:
+                    raise
+                except ValueError as exc:  # a ManifestError, an unknown controller or Service port...
+                    raise ScenarioError(f"scenario {self.name!r}: steps[{step.number}].do[{j}].{verb}: "
+                                        f"{exc}") from None
             frames.append(self._frame(cluster, step.number, step, tuple(writes), client, facts))
         return Timeline(self, tuple(frames), concurrent)
+
+    def _run(self, cluster, verb: str, arg: Any, concurrent: bool, rng: random.Random, writes: list,
+             facts: dict) -> Any:
+        """Run one operation, adding its writes and facts; returns a lookup's or connection's outcome."""
+        if verb == "apply":
+            writes += cluster.apply(copy.deepcopy(arg)) or []
+            pods = [o for o in arg if o.get("kind") == "Pod" and o.get("status", {}).get("podIP")]
+            facts["applied"] += [o["status"]["podIP"] for o in pods]
+            facts["terminating"] += [o["status"]["podIP"] for o in pods
+                                     if o.get("metadata", {}).get("deletionTimestamp")]
+        elif verb == "delete":
+            writes += self._delete(cluster, arg, facts)
+        elif verb == "resume":
+            if not concurrent:
+                writes += cluster.resume_controller(arg) or []
+        elif verb == "lookup":
+            return network.resolve(cluster, arg, self.namespace)
+        else:
+            return network.connect(cluster, arg["service"], arg.get("port"), arg.get("namespace", self.namespace),
+                                   rng=rng)
+        return None
 
     def _delete(self, cluster, arg: Mapping[str, Any], facts: dict) -> list[dict]:
         ns = arg.get("namespace", self.namespace)
@@ -274,6 +289,8 @@ class Scenario:
             targets = cluster.get(arg["kind"], namespace=ns, name=arg["name"])
         else:
             targets = cluster.get(arg["kind"], namespace=ns, label_selector=arg["selector"])
+        if not targets and "name" in arg:  # like kubectl: NotFound by name, nothing to do by selector
+            raise ValueError(f"no {arg['kind']} named {arg['name']!r} in namespace {ns}")
         writes: list[dict] = []
         for obj in targets:
             if obj.get("kind", arg["kind"]) == "Pod" and obj.get("status", {}).get("podIP"):

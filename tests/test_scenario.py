@@ -273,8 +273,8 @@ def test_variation_graceful_keeps_the_terminating_pod_in_the_slice():
 
 @st.composite
 def _variations(draw):
-    """The seed with 1-5 Pods of random readiness at step 2 and a random slice size."""
-    ready = draw(st.lists(st.booleans(), min_size=1, max_size=5))
+    """The seed with 2-5 Pods of random readiness at step 2 (step 7 deletes web-2) and a random slice size."""
+    ready = draw(st.lists(st.booleans(), min_size=2, max_size=5))
     pods = [{"apiVersion": "v1", "kind": "Pod",
              "metadata": {"name": f"web-{i}", "namespace": "default", "labels": {"app": "web"}},
              "spec": {"containers": [{"name": "web", "image": "nginx"}]},
@@ -311,3 +311,22 @@ def test_cli_concurrent_flag_replays_the_real_way():
     assert run_scenario_command(Namespace(list=False, name="seed", format="json", concurrent=True), out=out) == 0
     rows = json.loads(out.getvalue())["tracker"]["rows"]
     assert rows["Endpoints IPs"][1] == BOTH and rows["Endpoint Slices IPs"][1] == BOTH
+
+
+@pytest.mark.parametrize("change, message", [
+    ("7: {do: [{delete: {kind: Pod, name: web-9}}]}", r"steps\[7\]\.do\[0\]\.delete: no Pod named 'web-9'"),
+    ("3: {do: [{resume: endpoint}]}", r"steps\[3\]\.do\[0\]\.resume: .*endpoint"),
+    ("6: {do: [{connect: {service: my-service, port: 443}}]}", r"steps\[6\]\.do\[0\]\.connect: .*no port 443"),
+    ("2: {do: [{apply: [{apiVersion: v1, kind: Pod, metadata: {name: Web_1}}]}]}",
+     r"steps\[2\]\.do\[0\]\.apply: .*Web_1"),
+])
+def test_a_bad_operation_names_its_step(change, message):
+    mine = scenario_from_yaml(f"name: mine\nbase: seed\nsteps:\n  {change}\n")
+    with pytest.raises(ScenarioError, match=message) as info:
+        mine.replay()
+    assert str(info.value).startswith("scenario 'mine': ") and "\n" not in str(info.value)
+
+
+def test_bad_cluster_options_are_one_clear_error():
+    with pytest.raises(ScenarioError, match=r"scenario 'mine': cluster: .*"):
+        scenario_from_yaml("name: mine\nbase: seed\ncluster: {max_endpoints_per_slice: 0}\n").replay()
