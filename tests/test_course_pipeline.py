@@ -60,7 +60,7 @@ def _ok(result: dict, what: str) -> None:
     assert result["success"], f"nbgrader {what} failed:\n{result.get('error')}\n{result.get('log')}"
 
 
-def run_pipeline(assignment: str, workdir: str, path: str) -> dict:
+def run_pipeline(assignment: str, workdir: str, path: str, empty_gradebook: str) -> dict:
     """Release, submit three versions, autograde them in one call, generate feedback; return the scores.
 
     Runs in a worker process (assignments are graded in parallel), so it imports nbgrader itself.
@@ -74,6 +74,7 @@ def run_pipeline(assignment: str, workdir: str, path: str) -> dict:
     root.mkdir(parents=True)
     shutil.copy(COURSE / "nbgrader_config.py", root)
     shutil.copytree(COURSE / "source" / assignment, root / "source" / assignment)
+    shutil.copy(empty_gradebook, root / "gradebook.db")
     api, config = _api(root)
 
     _ok(api.generate_assignment(assignment), "generate_assignment")
@@ -107,10 +108,18 @@ def pipelines(tmp_path_factory, venv_bin):
     import os
     from concurrent.futures import ProcessPoolExecutor
 
+    from nbgrader.api import Gradebook
+
     path = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
     base = tmp_path_factory.mktemp("course-pipeline")
+    # nbgrader asks the alembic command for its schema version whenever it creates a gradebook, which
+    # costs seconds: create an empty one once and give each assignment a copy.
+    empty = base / "empty-gradebook.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", path)
+        Gradebook(f"sqlite:///{empty}", course_id="slicelab").close()
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = {a: pool.submit(run_pipeline, a, str(base / a), path) for a in ASSIGNMENTS}
+        futures = {a: pool.submit(run_pipeline, a, str(base / a), path, str(empty)) for a in ASSIGNMENTS}
         results = {}
         for assignment, future in futures.items():
             try:
