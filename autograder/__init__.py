@@ -1,5 +1,59 @@
-"""autograder: the course's grading kit, a thin layer over nbgrader.
+"""autograder: the course's grading kit, a thin layer over nbgrader that never trusts a student's kernel.
 
-See `autograder.answers` for how test cells state right answers.
+Commands (``autograder`` or ``python -m autograder``; course root ``course/`` unless ``--course``)::
+
+    autograder release ASSIGNMENT                  # nbgrader generate_assignment, after checking test cells
+    autograder grade ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--timeout S] [--unsafe]
+                    [--shard I/N] [--emit-k8s-jobs DIR]
+    autograder feedback ASSIGNMENT | report ASSIGNMENT | check NOTEBOOK | merge RESULTS... --out DIR
+
+The design: two sides, and only plain data crosses between them
+----------------------------------------------------------------
+*Trusted side* — the grader's process. It reads the test cells from the SOURCE notebooks
+(``course/source``), never from a submission. Every test cell follows the answer protocol of
+``autograder.answers``: only ``expect(check, ACTUAL, LITERAL, hint=...)``, ``expect_choice`` and
+``expect_shape`` calls; ``autograder.probes`` parses them with ``ast`` into (check, actual-expression
+source, expected literal), and ``release`` refuses, naming notebook and cell, a test cell that does
+anything else.
+
+*Untrusted side* — one sandbox per submitted notebook (``autograder.sandbox``). ``autograder.plan``
+builds what it runs: the student's own code (solution cells by grade_id, cells they added, where they
+added them), the source's locked cells, and at each test cell's place a *probe* per check, which
+evaluates only the ACTUAL expression. The submission's test cells, outputs and metadata are ignored:
+everything is re-executed, nothing is trusted. The program inside (``autograder.inside``) runs the
+steps in an IPython shell and writes each probe's value, converted by ``to_plain``, as a JSON line on a
+pipe. Expected values never enter the sandbox.
+
+*Judging* happens back in the grader (``autograder.grading``): the pipe is read with a size cap, each
+line parsed as JSON (no NaN, nothing but plain data), and ``answers.judge*`` compares it with the
+expected literal. A test cell earns its points only if all its checks pass — nbgrader's semantics —
+so honest submissions score exactly as under plain ``nbgrader autograde`` (benchmarks/grading.py
+checks that on 40 submissions).
+
+Why that holds against a student who controls their whole kernel: whatever the sandbox reports —
+forged lines, monkeypatched ``to_plain`` or builtins, input transformers rewriting later cells,
+always-equal objects (JSON cannot carry one) — is at most a value the student could have typed as
+their answer, because the one thing that would let them do better, the expected value, is not in
+their process and not on any path they can read. Residual, by design: the *inputs* of a hidden check
+(the arguments in its actual expression) do run in the sandbox, and a student's answer to it is shown
+in their own feedback (cut to 120 characters) — inputs, never expected values.
+
+The sandbox (Linux, bubblewrap): its own user (uid 1000), PID, mount, network (none), IPC and UTS
+namespaces; read-only /usr, the Python installation and venv, and ``autograder``/``slicelab`` bound at
+/opt/kit — not the project folder, so no ``course/source``, no gradebook, no other student; the
+student's own folder read-only; a size-capped tmpfs /tmp; rlimits on address space (2 GiB default),
+CPU, file size, open files; a pids cgroup for processes (the kernel does not enforce RLIMIT_NPROC
+for a root grader — measured); a soft time limit per cell and a hard one per notebook that kills the
+sandbox's process group, and its PID namespace takes every background process with it. Without
+bubblewrap, ``grade`` refuses loudly unless ``--unsafe``.
+
+Scale and resilience: a unit of work is (spec + one student's files) -> one result record (JSON),
+written atomically to ``DIR/results/<student>.json`` before the gradebook is updated; a record carries
+a key (hash of tests, grader version and the student's files), so a re-run — after a crash or a kill
+— grades only what is new or changed. ``--jobs`` runs sandboxes in parallel threads (each sandbox is
+its own process); ``--shard I/N`` and ``--emit-k8s-jobs`` spread a class over Kubernetes Jobs
+(``autograder.k8s``), and ``merge`` joins their records into one grades.csv and gradebook.
+Scores go into nbgrader's gradebook through ``nbgrader.api.Gradebook``; the student version is made
+by nbgrader's own ``generate_assignment``.
 """
 __version__ = "0.1.0"
