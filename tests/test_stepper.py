@@ -82,7 +82,13 @@ def test_every_frame_is_prerendered_from_the_timeline(seed, stepper):
     for view in VIEWS:
         for step in (0, 4, 12):
             assert stepper.html(view, step) == render_view(seed, view, step)
-    assert "No key moment at step 0. Key moments come at steps 4, 7, 10." in _text(stepper, "moments")
+    assert "No key moment yet. Key moments come at steps 4, 7, 10." in _text(stepper, "moments")
+    at_8 = html.unescape(render_view(seed, "moments", 8))
+    assert at_8.count("slicelab-callout-key-moment") == 2 and "(new at this step)" not in at_8
+    at_10 = html.unescape(render_view(seed, "moments", 10))
+    assert at_10.count("slicelab-callout-key-moment") == 3
+    assert "Step 4 (new" not in at_10 and "Step 7 (new" not in at_10
+    assert "Step 10 (new at this step): Why does the client get empty endpoint slices sometimes?" in at_10
 
 
 def test_show_gives_controls_with_some_views(stepper):

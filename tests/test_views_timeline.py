@@ -99,6 +99,7 @@ def test_concurrent_transcript_does_not_mention_waiting():
 
 def test_key_moments_appear_at_their_steps(seed):
     assert [views.key_moments_at(seed, s) != [] for s in range(13)] == [s in (4, 7, 10) for s in range(13)]
+    assert [len(views.key_moments_reached(seed, s)) for s in (0, 3, 4, 6, 7, 9, 10, 12)] == [0, 0, 1, 1, 2, 2, 3, 3]
     assert views.key_moments_at(seed, 4)[0]["question"] == \
         "Why do endpoint slices exist if endpoints already list pod IPs?"
 

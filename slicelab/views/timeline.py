@@ -15,7 +15,7 @@ from slicelab.scenario import Frame, Timeline, Tracker, WORD_FIELDS, endpoints_i
 __all__ = [
     "PROCESS_HEADERS", "render_process_table_text", "render_process_table_html", "render_tracker_text",
     "render_tracker_html", "render_tracker_diff_text", "render_tracker_diff_html", "describe_step",
-    "render_transcript", "render_transcript_html", "key_moments_at", "render_snapshot",
+    "render_transcript", "render_transcript_html", "key_moments_at", "key_moments_reached", "render_snapshot",
     "render_snapshot_html", "format_cell", "render_text_table",
 ]
 
@@ -249,8 +249,13 @@ def render_transcript_html(timeline: Timeline, current: int | None = None) -> st
 
 # --------------------------------------------------------------------------- key moments and snapshot
 def key_moments_at(timeline: Timeline, step: int) -> list[dict]:
-    """The scenario's key moments reached at `step` (those whose step is `step`)."""
+    """The scenario's key moments that happen at `step` exactly."""
     return [dict(k) for k in timeline.scenario.key_moments if int(k["step"]) == step]
+
+
+def key_moments_reached(timeline: Timeline, step: int) -> list[dict]:
+    """The key moments a learner has reached by `step`, in story order (they stay once reached)."""
+    return [dict(k) for k in timeline.scenario.key_moments if int(k["step"]) <= step]
 
 
 def render_snapshot(timeline: Timeline) -> str:

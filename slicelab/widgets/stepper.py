@@ -56,11 +56,15 @@ def _kubectl(t: Timeline, step: int) -> str:
 
 
 def _moments(t: Timeline, step: int) -> str:
-    reached = tl.key_moments_at(t, step)
+    reached = tl.key_moments_reached(t, step)
+    steps = ", ".join(str(k["step"]) for k in t.scenario.key_moments)
     if not reached:
-        steps = ", ".join(str(k["step"]) for k in t.scenario.key_moments)
-        return _alt(f"No key moment at step {step}. Key moments come at steps {steps}.")
-    return "".join(callout("key-moment", k["question"], k["answer"])._repr_html_() for k in reached)
+        return _alt(f"No key moment yet. Key moments come at steps {steps}.")
+    boxes = []
+    for k in reached:
+        new = " (new at this step)" if int(k["step"]) == step else ""
+        boxes.append(callout("key-moment", f"Step {k['step']}{new}: {k['question']}", k["answer"])._repr_html_())
+    return "".join(boxes)
 
 
 def _flow(t: Timeline, step: int) -> str:
