@@ -35,15 +35,43 @@ def _reference_source(cell) -> str:
     return "\n".join(line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
 
 
+def _wrong(value):
+    """A wrong answer of the right form (another letter, a different count), or None when unsure how."""
+    if isinstance(value, str) and value in ("A", "B", "C", "D"):
+        return "ABCD"[("ABCD".index(value) + 1) % 4]
+    if isinstance(value, dict) and value and all(type(v) is int for v in value.values()):
+        return {k: v + 1 for k, v in value.items()}
+    return None
+
+
+def _wrong_source(cell) -> str | None:
+    """`name = <wrong literal>` for an answer cell whose solution is `name = <literal>`."""
+    import ast
+
+    solution = re.search(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell.source, re.S)
+    try:
+        (node,) = ast.parse(solution.group(1)).body if solution else (None,)
+        wrong = _wrong(ast.literal_eval(node.value)) if isinstance(node, ast.Assign) else None
+    except (ValueError, SyntaxError):
+        return None
+    return None if wrong is None else f"{node.targets[0].id} = {wrong!r}"
+
+
 def _half_right(release_nb, source_nb):
-    """The release with the first half of its answer cells (in notebook order) solved, the rest untouched."""
+    """The release with the first half of its answer cells (in notebook order) solved; in the second half,
+    answers that can be made wrong in form-correct ways are answered wrongly, the rest left untouched."""
     answers = {c.metadata["nbgrader"]["grade_id"]: c for c in source_nb.cells if _is_solution(c)}
     ids = [c.metadata["nbgrader"]["grade_id"] for c in release_nb.cells if _is_solution(c)]
     solved = set(ids[: len(ids) // 2])
     nb = nbformat.from_dict(release_nb)
     for cell in nb.cells:
-        if _is_solution(cell) and cell.metadata["nbgrader"]["grade_id"] in solved:
-            cell.source = _reference_source(answers[cell.metadata["nbgrader"]["grade_id"]])
+        if not _is_solution(cell) or cell.cell_type != "code":
+            continue
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        if grade_id in solved:
+            cell.source = _reference_source(answers[grade_id])
+        elif _wrong_source(answers[grade_id]):
+            cell.source = _wrong_source(answers[grade_id])
     return nb
 
 
@@ -190,8 +218,20 @@ def test_feedback_exists_for_every_submission_and_hides_hidden_tests(graded):
 
 
 def test_failed_checks_tell_the_learner_why(graded):
-    """The untouched release's feedback names the failing checks and what the learner answered."""
+    """A wrong answer's feedback names the check, shows the learner's answer and a hint, not the right one."""
     root, assignment = graded["root"], graded["assignment"]
-    text = "".join(_page_text(root / "feedback" / "untouched" / assignment / n.replace(".ipynb", ".html"))
-                   for n in graded["notebooks"])
-    assert "NotImplementedError" in text or "not yet right" in text or "answer with one of" in text
+    untouched = "".join(_page_text(root / "feedback" / "untouched" / assignment / n.replace(".ipynb", ".html"))
+                        for n in graded["notebooks"])
+    assert "NotImplementedError" in untouched or "answer with one of" in untouched \
+        or "expected an answer shaped like" in untouched
+    for name in graded["notebooks"]:
+        source_nb = nbformat.read(root / "source" / assignment / name, as_version=4)
+        text = _page_text(root / "feedback" / "half" / assignment / name.replace(".ipynb", ".html"))
+        wrong = [c for c in source_nb.cells if c.cell_type == "code" and _is_solution(c) and _wrong_source(c)]
+        for cell in wrong[-1:]:  # answered wrongly in the half-right submission
+            variable = cell.metadata["nbgrader"]["grade_id"]
+            line = next((ln for ln in text.splitlines() if f"{variable}: not yet right (your answer:" in ln), None)
+            assert line and "Hint:" in line, f"{assignment}: no helpful message for the wrong answer {variable}"
+            right = re.search(r"### BEGIN SOLUTION\n.*?= (.*)\n### END SOLUTION", cell.source, re.S).group(1)
+            without_answer = re.sub(r"\(your answer: .*?\)\.", "", line)
+            assert right.replace('"', "'") not in without_answer, f"{assignment}: feedback states the answer"
