@@ -123,7 +123,11 @@ def _slice_table(item: Mapping, capacity: int, mark: str | None) -> str:
         cells.append(f"<TD BGCOLOR='{_FILL[words]}'>{html.escape(endpoint_label(endpoint))}<BR/>"
                      f"{_SYMBOL[words]} {words}</TD>")
     if len(endpoints) > MAX_CELLS:
-        cells.append(f"<TD>… {len(endpoints) - MAX_CELLS} more</TD>")
+        rest: dict[str, int] = {}
+        for endpoint in endpoints[MAX_CELLS:]:
+            rest[condition_words(endpoint)] = rest.get(condition_words(endpoint), 0) + 1
+        tally = "<BR/>".join(f"{n} {html.escape(w)}" for w, n in rest.items())
+        cells.append(f"<TD>… {len(endpoints) - MAX_CELLS} more<BR/>{tally}</TD>")
     free = capacity - len(endpoints)
     if not endpoints and not item.get("ports"):
         free = 0  # the placeholder: drawn as one labelled box
