@@ -61,5 +61,5 @@ def test_large_slices_are_summarised_and_sizes_sorted():
     big = {"metadata": {"name": "web-big00"}, "addressType": "IPv4", "ports": [{"port": 80}],
            "endpoints": [endpoint(f"web-{i}") for i in range(74)]}
     text = unescape_svg_text(draw_packing([big], 100).svg())
-    assert "… 62 more" in text and "26" in text and "74/100" in text
+    assert "… 62 more" in text and "62 ready" in text and "26" in text and "74/100" in text
     assert slice_sizes([big, SLICES[0], SLICES[1]]) == [74, 3, 0]
