@@ -140,6 +140,7 @@ def _grade(args) -> int:
     def on_record(record: dict, new: bool) -> None:
         counts["graded" if new else "unchanged"] += 1
         if writer:
+            writer.write_autograded(record)
             writer.write(record)
 
     try:
@@ -218,6 +219,7 @@ def _merge(args) -> int:
         writer = _writer(args.course, spec)
         try:
             for record in chosen:
+                writer.write_autograded(record)
                 writer.write(record)
         finally:
             writer.close()

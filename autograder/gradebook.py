@@ -6,7 +6,9 @@ grading and the exchange keep working on what we graded.
 """
 from __future__ import annotations
 
+import json
 import os
+import uuid
 import shutil
 import sys
 import warnings
@@ -72,6 +74,7 @@ class GradebookWriter:
         coursedir = _coursedir(course)
         self.assignment = assignment
         self._missing = MissingEntry
+        self.coursedir = coursedir
         self.gradebook = Gradebook(coursedir.db_url, coursedir.course_id)
         try:
             self.gradebook.find_assignment(assignment)
@@ -97,9 +100,64 @@ class GradebookWriter:
                 grade.auto_score = cell["points"]
         gradebook.db.commit()
 
+    def write_autograded(self, record: dict) -> list[Path]:
+        """nbgrader's ``autograded/<student>/<assignment>/<notebook>.ipynb``, so formgrader (manual
+        grading) and ``nbgrader generate_feedback`` work on what we graded. Built from the SOURCE
+        notebook: the student's answers in their cells, test cells as released (no hidden tests) with
+        the judge's messages as the output of a failed cell."""
+        root = Path(self.coursedir.root)
+        folder = root / self.coursedir.autograded_directory / record["student_id"] / self.assignment
+        written = []
+        for notebook in record["notebooks"]:
+            source = root / self.coursedir.source_directory / self.assignment / f"{notebook['name']}.ipynb"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{notebook['name']}.ipynb"
+            path.write_text(json.dumps(autograded_notebook(json.loads(source.read_text()), notebook), indent=1))
+            written.append(path)
+        return written
+
     def scores(self) -> dict[str, float]:
         """Student id -> autograded score, as the gradebook has it (for checks and merges)."""
         return {s.student.id: s.code_score for s in self.gradebook.assignment_submissions(self.assignment)}
 
     def close(self) -> None:
         self.gradebook.close()
+
+
+def autograded_notebook(source: dict, graded: dict) -> dict:
+    """The source notebook with the student's answers and the judge's verdicts (see write_autograded)."""
+    from autograder.probes import visible_source
+    from autograder.spec import cell_kind
+    judged = {cell["grade_id"]: cell for cell in graded["cells"]}
+    added: dict = {}
+    for anchor, code in graded.get("added", []):
+        added.setdefault(anchor, []).append(code)
+    cells = [_code_cell(code) for code in added.get(None, [])]
+    for original in source["cells"]:
+        cell = json.loads(json.dumps(original))
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        kind = cell_kind(cell)
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if kind in ("solution", "answer", "manual"):
+            text = graded.get("answers", {}).get(grade_id, "")
+        elif kind == "test":
+            text = visible_source(text)
+        cell["source"] = text
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = None
+            cell["outputs"] = _verdict(judged[grade_id]) if kind == "test" and grade_id in judged else []
+        cells.append(cell)
+        cells.extend(_code_cell(code) for code in added.get(grade_id, []))
+    return {**source, "cells": cells}
+
+
+def _verdict(judged: dict) -> list[dict]:
+    failed = [check["message"] for check in judged["checks"] if not check["passed"]]
+    if not failed:
+        return []
+    return [{"output_type": "error", "ename": "AssertionError", "evalue": failed[0], "traceback": failed}]
+
+
+def _code_cell(code: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "id": uuid.uuid4().hex[:8], "metadata": {},
+            "outputs": [], "source": code}

@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from autograder import __version__
 from autograder.answers import CHECKS
-from autograder.plan import SubmissionError, build_steps, find_notebook, read_submission
+from autograder.plan import SubmissionError, build_steps, find_notebook, read_submission, student_work
 from autograder.sandbox import LIMIT_ENDINGS, Limits, SandboxRun, run_steps
 from autograder.spec import AssignmentSpec, CellSpec
 from autograder.submissions import Submission
@@ -42,22 +42,25 @@ def grade_submission(spec: AssignmentSpec, submission: Submission, limits: Limit
     only_one = len(spec.notebooks) == 1
     for notebook in spec.notebooks:
         path = None if submission.problem else find_notebook(submission.files, notebook.name, only_one)
-        run, problem, errors = SandboxRun(ending="not run"), "", []
+        run, problem, errors, answers, added = SandboxRun(ending="not run"), "", [], {}, []
         if submission.problem:
             problem = submission.problem
         elif path is None:
             problem = f"no {notebook.name}.ipynb in the submission"
         else:
             try:
-                steps = build_steps(notebook, read_submission(path))
+                cells = read_submission(path)
+                answers, added = student_work(notebook, cells)
+                steps = build_steps(notebook, cells)
                 run = run_steps(steps, submission.folder, limits, bwrap=bwrap)
                 problem = run.problem
                 errors = [f"{r['where']}: {r['error']}" for r in run.records
                           if isinstance(r.get("where"), str) and isinstance(r.get("error"), str)][:20]
             except SubmissionError as err:
                 problem = str(err)
-        cells = [judge_cell(cell, run) for cell in notebook.tests]
-        record["notebooks"].append({"name": notebook.name, "problem": problem, "errors": errors, "cells": cells})
+        judged = [judge_cell(cell, run) for cell in notebook.tests]
+        record["notebooks"].append({"name": notebook.name, "problem": problem, "errors": errors, "cells": judged,
+                                    "answers": answers, "added": added})
     record["score"] = sum(cell["points"] for nb in record["notebooks"] for cell in nb["cells"])
     record["max_score"] = spec.max_score
     record["problem"] = "; ".join(nb["problem"] for nb in record["notebooks"] if nb["problem"])

@@ -50,27 +50,37 @@ def _read_cell(cell: dict) -> dict:
             "source": source, "grade_id": grade_id if isinstance(grade_id, str) else None}
 
 
+STUDENT_KINDS = ("solution", "answer", "manual")
+RUN_KINDS = ("solution", "answer")
+
+
+def student_work(spec: NotebookSpec, cells: list[dict]) -> tuple[dict[str, str], list[tuple[str | None, str]]]:
+    """What the student wrote: answers by grade_id (first cell wins) and added code cells with the
+    grade_id of the nbgrader cell they follow (None: before any)."""
+    kinds = {cell.grade_id: cell.kind for cell in spec.cells}
+    answers: dict[str, str] = {}
+    added: list[tuple[str | None, str]] = []
+    anchor = None
+    for cell in cells:
+        grade_id = cell["grade_id"]
+        if grade_id in kinds:
+            if kinds[grade_id] in STUDENT_KINDS and grade_id not in answers:
+                answers[grade_id] = cell["source"]
+            anchor = grade_id
+        elif cell["type"] == "code" and cell["source"].strip():
+            added.append((anchor, cell["source"]))
+    return answers, added
+
+
 def build_steps(spec: NotebookSpec, cells: list[dict]) -> list[dict]:
     """Steps for the sandbox: ``{"code": ..., "where": ...}`` and ``{"probe": id, "expr": ...}``.
 
     The expected values are not in the steps: they never leave the grader's process.
     """
-    by_kind = {cell.grade_id: cell.kind for cell in spec.cells}
-    answers: dict[str, str] = {}
-    added: dict[str | None, list[str]] = {}
-    anchor = None
-    for cell in cells:
-        grade_id = cell["grade_id"]
-        if grade_id in by_kind:
-            if by_kind[grade_id] == "solution" and grade_id not in answers and cell["type"] == "code":
-                answers[grade_id] = cell["source"]
-            anchor = grade_id
-            continue
-        if cell["type"] == "code" and cell["source"].strip():
-            added.setdefault(anchor, []).append(cell["source"])
-    steps = [{"code": source, "where": "a cell you added"} for source in added.get(None, [])]
+    answers, added = student_work(spec, cells)
+    steps = [{"code": source, "where": "a cell you added"} for anchor, source in added if anchor is None]
     for cell in spec.cells:
-        if cell.kind == "solution" and cell.grade_id in answers:
+        if cell.kind in RUN_KINDS and cell.grade_id in answers:
             steps.append({"code": answers[cell.grade_id], "where": f"cell {cell.grade_id}"})
         elif cell.kind == "fixed":
             steps.append({"code": cell.source, "where": f"cell {cell.grade_id}"})
@@ -78,7 +88,7 @@ def build_steps(spec: NotebookSpec, cells: list[dict]) -> list[dict]:
             steps.extend({"probe": f"{cell.grade_id}#{index}", "expr": probe.actual}
                          for index, probe in enumerate(cell.probes))
         steps.extend({"code": source, "where": f"a cell you added after {cell.grade_id}"}
-                     for source in added.get(cell.grade_id, []))
+                     for anchor, source in added if anchor == cell.grade_id)
     return steps
 
 

@@ -22,8 +22,9 @@ class SpecError(ValueError):
 class CellSpec:
     """One nbgrader cell of a source notebook that matters for grading.
 
-    kind: "solution" (the student's code goes here), "fixed" (locked code: the source's version runs),
-    "test" (autograded: its probes), "manual" (graded by hand, not here).
+    kind: "solution" (the student's code goes here), "answer" (the student's code, graded by hand),
+    "fixed" (locked code: the source's version runs), "test" (autograded: its probes), "manual"
+    (a written answer or task, graded by hand).
     """
 
     grade_id: str
@@ -91,7 +92,7 @@ def _nbgrader_meta(cell: Any) -> dict:
 
 
 def cell_kind(cell: Any) -> str | None:
-    """What nbgrader makes of a cell: solution, test, manual, fixed, or None (not an nbgrader cell)."""
+    """What nbgrader makes of a cell: solution, answer, test, manual, fixed, or None (not nbgrader's)."""
     meta = _nbgrader_meta(cell)
     if not meta.get("grade_id"):
         return None
@@ -99,7 +100,9 @@ def cell_kind(cell: Any) -> str | None:
     if meta.get("grade") and not meta.get("solution"):
         return "test" if code else "manual"
     if meta.get("solution"):
-        return "manual" if meta.get("grade") else ("solution" if code else None)
+        if meta.get("grade"):
+            return "answer" if code else "manual"
+        return "solution" if code else None
     if meta.get("task"):
         return "manual"
     return "fixed" if code and meta.get("locked") else None

@@ -227,3 +227,13 @@ def test_k8s_jobs_one_per_shard_valid_against_the_official_schema(course, class_
     broken = dict(manifests[0], spec={**manifests[0]["spec"], "backoffLimit": "two"})
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(broken, kubernetes_validate.latest_version(), strict=True)
+
+
+def test_autograded_notebooks_for_formgrader_hold_answers_and_verdicts_never_hidden_tests(course, graded):
+    nb = json.loads((course / "autograded" / "bob" / "demo" / "demo.ipynb").read_text())
+    by_id = {c["metadata"]["nbgrader"]["grade_id"]: c for c in nb["cells"] if "nbgrader" in c["metadata"]}
+    assert by_id["q1-answer"]["source"] == 'q1 = "B"'
+    assert by_id["q1-test"]["outputs"] == [] and by_id["q1-test"]["source"] == 'expect_choice("q1 form", q1, "ABCD")'
+    failed = by_id["q2-test-hidden"]["outputs"][0]
+    assert failed["output_type"] == "error" and failed["evalue"].startswith("q2 mixed: your code raised")
+    assert "HIDDEN" not in json.dumps(nb) and "count_ready([{" not in json.dumps(nb)
