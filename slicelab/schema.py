@@ -109,11 +109,16 @@ def _part_validator(kind: str, field: str) -> Callable[[Any], Any]:
 _part_results: dict[tuple[str, str, bytes], tuple[str, str] | None] = {}
 
 
+_CACHED_PARTS = {"spec"}  # shared by objects built from one template; metadata and status are not
+
+
 def _part_problem(kind: str, field: str, value: Any) -> tuple[str, str] | None:
-    try:
-        key = (kind, field, marshal.dumps(value))
-    except ValueError:
-        key = None
+    key = None
+    if field in _CACHED_PARTS:
+        try:
+            key = (kind, field, marshal.dumps(value))
+        except ValueError:
+            key = None
     if key is not None and key in _part_results:
         return _part_results[key]
     try:
@@ -124,7 +129,7 @@ def _part_problem(kind: str, field: str, value: Any) -> tuple[str, str] | None:
         problem = (field if path == "(root)" else f"{field}.{path}" if not path.startswith("[") else field + path,
                    message)
     if key is not None:
-        if len(_part_results) > 50_000:
+        if len(_part_results) > 10_000:
             _part_results.clear()
         _part_results[key] = problem
     return problem
