@@ -126,3 +126,15 @@ def test_09_mirroring():
              "spec": {"selector": {"app": "db"}, "ports": [{"port": 5432}]}})
     managers = {s["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] for s in c.get("EndpointSlice")}
     assert managers == {"endpointslice-controller.k8s.io"}
+
+
+def test_05_phase_two_fills_slices_updated_anyway():
+    alone = Lab(replicas=200, kubectl="")
+    alone.thin_slices(90)
+    event = alone.scale(195)
+    assert event.sizes == [90, 90, 15] and count_writes(event.writes)["create"] == 1
+    together = Lab(replicas=200, kubectl="")
+    together.thin_slices(90)
+    event = together.batch(add=15, not_ready=together.first_pods())
+    assert event.sizes == [100, 95]
+    assert count_writes(event.writes) == {"create": 0, "update": 2, "delete": 0}

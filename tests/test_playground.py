@@ -147,3 +147,14 @@ def test_event_stepper_steps_a_rolling_update():
     assert stepper.index == 6
     with pytest.raises(ValueError, match="nothing to step"):
         EventStepper([])
+
+
+def test_batch_is_one_transaction_and_refuses_nothing_to_do():
+    lab = Lab(Cluster(max_endpoints_per_slice=3), replicas=6, kubectl="")
+    assert lab.first_pods() == ["web-1", "web-4"]
+    before = len(lab.cluster.writes)
+    event = lab.batch(add=1, not_ready=["web-1"])
+    assert event.title == "1 Pod becomes NotReady and 1 Pod starts (one sync)"
+    assert len(lab.cluster.writes) - before == len(event.writes)
+    with pytest.raises(ValueError, match="nothing to change"):
+        lab.batch()

@@ -300,6 +300,31 @@ class Lab:
                 writes += self.cluster.delete("Pod", name, self.namespace) or []
         return self._record(f"remove Pods until each slice holds at most {keep}", writes)
 
+    def first_pods(self) -> list[str]:
+        """One Pod from each slice (the first endpoint of each), e.g. to change every slice at once."""
+        return [(s.get("endpoints") or [{}])[0].get("targetRef", {}).get("name")
+                for s in self.slices() if s.get("endpoints")]
+
+    def batch(self, add: int = 0, not_ready: list[str] | tuple[str, ...] = ()) -> Event:
+        """One transaction with several changes, as one controller sync sees them: the Pods named in
+        `not_ready` turn NotReady and `add` new Ready Pods start."""
+        manifests = []
+        for name in not_ready:
+            pod = self._require(name)
+            pod["status"]["conditions"] = [c for c in pod["status"].get("conditions") or []
+                                           if c.get("type") != "Ready"] + [{"type": "Ready", "status": "False"}]
+            manifests.append(pod)
+        if add:
+            pods = self.cluster.get("Pod", namespace=None)
+            taken = ({p["metadata"]["name"] for p in pods}
+                     | {i.get("ip") for p in pods for i in (p.get("status") or {}).get("podIPs") or []})
+            manifests += [self._pod_manifest(True, taken=taken) for _ in range(add)]
+        if not manifests:
+            raise ValueError("batch: nothing to change (give add=N or not_ready=[...])")
+        parts = ([_count(len(not_ready), "Pod becomes", "Pods become") + " NotReady"] if not_ready else []) \
+            + ([_count(add, "Pod starts", "Pods start")] if add else [])
+        return self._record(" and ".join(parts) + " (one sync)", self._apply(manifests))
+
     def rolling_update(self, surge: int = 1) -> list[Event]:
         """Replace every Pod the way a Deployment does (maxSurge=`surge`, maxUnavailable=0): for each old
         Pod, start a new one (not Ready yet), mark it Ready, terminate the old one, then remove it."""
@@ -378,6 +403,10 @@ class Lab:
                 "spec": spec,
                 "status": {"phase": "Running", "podIP": ips[0], "podIPs": [{"ip": i} for i in ips],
                            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _ipv4(n: int) -> str:
