@@ -185,13 +185,16 @@ def test_half_right_submission_earns_partial_credit(graded):
 
 
 def test_reference_notebook_runs_without_errors(graded):
-    """The reference solution, as autograded, has no error output in any cell (lessons' rule: no errors)."""
+    """The reference solution, as autograded, has no error and no warning in any cell (the lessons' rule)."""
     for name in graded["notebooks"]:
         nb = nbformat.read(graded["root"] / "autograded" / "reference" / graded["assignment"] / name, as_version=4)
         errors = [(cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {i}"), out.get("ename"), out.get("evalue"))
                   for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
                   for out in cell.get("outputs", []) if out.get("output_type") == "error"]
         assert not errors, f"{name}: the reference solution raised {errors}"
+        warnings = [out.get("text", "")[:200] for cell in nb.cells if cell.cell_type == "code"
+                    for out in cell.get("outputs", []) if out.get("name") == "stderr"]
+        assert not warnings, f"{name}: the reference solution wrote to stderr: {warnings}"
 
 
 def _page_text(path: Path) -> str:
