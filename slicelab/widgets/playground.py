@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import copy
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import ipywidgets as widgets
 
-from slicelab.views.packing import draw_packing, describe_packing, slice_sizes, write_fields
+from slicelab.views.packing import describe_packing, draw_packing, slice_sizes, write_fields
 
 FAMILIES = ("IPv4", "IPv6")
 
