@@ -225,3 +225,21 @@ def test_root_config_points_formgrader_at_the_course():
     course = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "course")).load_config()
     assert course.CourseDirectory.course_id == "slicelab"
     assert course.CourseDirectory.db_url.startswith("sqlite:///") and "course" in course.CourseDirectory.db_url
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_the_grading_kit_reads_every_test_cell_as_this_file_does(assignment):
+    """autograder's own reader (what `autograder release/grade` use) agrees check by check with ours."""
+    from autograder.spec import load_assignment
+
+    spec = load_assignment(SOURCE.parent, assignment)
+    theirs = {cell.grade_id: [(p.check_fn, p.name, p.expected, p.hidden) for p in cell.probes]
+              for nb in spec.notebooks for cell in nb.tests}
+    ours = {}
+    for cell in _read(SOURCE / assignment / f"{assignment}.ipynb").cells:
+        if _is_test(cell):
+            ours[_meta(cell)["grade_id"]] = [(c["kind"], c["name"], c["expected"], c["hidden"])
+                                            for c in parse_test_cell(cell.source, _meta(cell)["grade_id"])]
+    assert theirs == ours
+    assert spec.max_score == sum(_meta(c).get("points", 0) for c in _read(SOURCE / assignment / f"{assignment}.ipynb").cells
+                                 if _is_test(c))
