@@ -13,7 +13,8 @@ from pathlib import Path
 from autograder import reports
 from autograder.gradebook import CourseError, GradebookWriter, release
 from autograder.grading import grade_class, read_records, write_record
-from autograder.sandbox import Limits, SandboxUnavailable, assert_hides, check_bwrap, package_dir, python_roots
+from autograder.sandbox import (Limits, SandboxUnavailable, assert_hides, check_bwrap, package_dir,
+                                processes_capped, python_roots)
 from autograder.spec import AssignmentSpec, SpecError, load_assignment
 from autograder.submissions import SubmissionsError, collect
 
@@ -117,6 +118,10 @@ def _sandbox(args) -> str | None:
               .replace("Use only for trusted submissions.", "Refusing; pass --unsafe to go on."), file=sys.stderr)
         raise
     assert_hides([*python_roots(), package_dir("autograder"), package_dir("slicelab")], args.course)
+    if not processes_capped():
+        print("autograder: WARNING: the number of processes per sandbox is NOT capped: the grader runs as "
+              "root and cannot create a pids cgroup (RLIMIT_NPROC does not bind root). Run as a normal "
+              "user or give the grader a writable pids cgroup.", file=sys.stderr)
     return bwrap
 
 

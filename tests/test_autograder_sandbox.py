@@ -76,8 +76,13 @@ def test_no_network(seen):
     assert seen["network"] in ("OSError", "gaierror", "ConnectionRefusedError", "PermissionError")
 
 
-def test_processes_memory_and_tmp_are_capped(seen):
+def test_processes_are_capped(seen):
+    if not sandbox.processes_capped():
+        pytest.skip("processes cannot be capped here: a root grader without a writable pids cgroup")
     assert seen["processes"] in ("BlockingIOError", "OSError")
+
+
+def test_memory_and_tmp_are_capped(seen):
     assert seen["memory"] == "MemoryError"
     assert seen["tmp size"] == "OSError"
     assert seen["raise memory cap"] in ("ValueError", "PermissionError")
