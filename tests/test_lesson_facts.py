@@ -138,3 +138,15 @@ def test_05_phase_two_fills_slices_updated_anyway():
     event = together.batch(add=15, not_ready=together.first_pods())
     assert event.sizes == [100, 95]
     assert count_writes(event.writes) == {"create": 0, "update": 2, "delete": 0}
+
+
+def test_03_publish_not_ready_addresses_lists_everyone_as_ready():
+    lab = Lab(replicas=3, kubectl="")
+    lab.set_ready("web-2", False)
+    lab.start_termination("web-3")
+    lab.set_publish_not_ready_addresses(True)
+    subsets = lab.cluster.get("Endpoints", name="web")[0]["subsets"]
+    assert [a["targetRef"]["name"] for a in subsets[0]["addresses"]] == ["web-1", "web-2", "web-3"]
+    assert not subsets[0].get("notReadyAddresses")
+    conditions = {e["targetRef"]["name"]: e["conditions"]["ready"] for e in lab.slices()[0]["endpoints"]}
+    assert conditions == {"web-1": True, "web-2": True, "web-3": True}

@@ -282,6 +282,12 @@ class Lab:
                 if on else "")
         return self._record(f"dual-stack {'on' if on else 'off'}", self._apply([svc]), note)
 
+    def set_publish_not_ready_addresses(self, on: bool) -> Event:
+        """Set `spec.publishNotReadyAddresses`: every eligible Pod counts as ready (StatefulSet peers)."""
+        svc = self.service_manifest()
+        svc["spec"]["publishNotReadyAddresses"] = bool(on)
+        return self._record(f"publishNotReadyAddresses → {str(bool(on)).lower()}", self._apply([svc]))
+
     def set_traffic_distribution(self, value: str | None) -> Event:
         """Set `spec.trafficDistribution` (e.g. PreferClose) or remove it with None."""
         svc = self.service_manifest()
