@@ -109,16 +109,49 @@ def _part_validator(kind: str, field: str) -> Callable[[Any], Any]:
 _part_results: dict[tuple[str, str, bytes], tuple[str, str] | None] = {}
 
 
-_CACHED_PARTS = {"spec"}  # shared by objects built from one template; metadata and status are not
+_VALUE_RULES = ("enum", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
+                "maxLength", "const", "multipleOf", "format", "minItems", "maxItems", "uniqueItems",
+                "minProperties", "maxProperties")
+
+
+@functools.lru_cache(maxsize=None)
+def _shape_only(kind: str, field: str) -> bool:
+    """True when the part's schema constrains only structure and types, never values.
+
+    Then whether a value conforms depends only on its *shape* (keys and leaf types), so the result can
+    be cached per shape: ten thousand Pods with different names and IPs share one check."""
+    schema = load_schema(kind)
+    text = json.dumps(schema["properties"][field]) + json.dumps(schema["$defs"])
+    return not any(f'"{rule}"' in text for rule in _VALUE_RULES)
+
+
+def _shape(value: Any) -> Any:
+    if isinstance(value, dict):  # insertion order kept: another order only costs a cache miss
+        return tuple([(k, _shape(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("[", *[_shape(v) for v in value])
+    if isinstance(value, bool):
+        return "b"
+    if isinstance(value, int):
+        return "i"
+    if isinstance(value, float):
+        return "fi" if value.is_integer() else "f"
+    if isinstance(value, str):
+        return "s"
+    if value is None:
+        return "n"
+    return ("?", type(value).__name__)
 
 
 def _part_problem(kind: str, field: str, value: Any) -> tuple[str, str] | None:
     key = None
-    if field in _CACHED_PARTS:
-        try:
-            key = (kind, field, marshal.dumps(value))
-        except ValueError:
-            key = None
+    try:
+        if field == "spec":  # shared by objects built from one template: the exact value is cheapest
+            key = (kind, field, "value", marshal.dumps(value))
+        elif _shape_only(kind, field):
+            key = (kind, field, "shape", _shape(value))
+    except (ValueError, TypeError, RecursionError):
+        key = None
     if key is not None and key in _part_results:
         return _part_results[key]
     try:
