@@ -309,9 +309,6 @@ class Cluster:
     def _remove(self, kind: str, key: Key, actor: str | None) -> None:
         old = self._objects[kind].pop(key)
         old_facts, _ = self._index(kind, key, old, None)
-        if kind == "Service":
-            for ip in (old.get("spec") or {}).get("clusterIPs") or ():
-                self._allocated_ips.discard(ip)
         self._notify(Change(kind, key, old, None, old_facts, None, actor))
 
     def _index(self, kind: str, key: Key, old: dict | None, new: dict | None) -> tuple[Any, Any]:
@@ -323,6 +320,10 @@ class Cluster:
             if new is not None:
                 pods[name] = new_facts = pod_facts(new)
         elif kind == "Service":
+            kept = set(((new or {}).get("spec") or {}).get("clusterIPs") or ())
+            for ip in ((old or {}).get("spec") or {}).get("clusterIPs") or ():
+                if ip not in kept:
+                    self._allocated_ips.discard(ip)  # e.g. the Service became ExternalName
             services = self._services_by_ns.setdefault(ns, {})
             old_facts = services.pop(name, None)
             if new is not None:

@@ -354,11 +354,8 @@ def _validate_service(c: Checker, m: Mapping) -> None:
             c.fail(f"{path}", f"Duplicate value: port {number}/{port.get('protocol') or 'TCP'}")
         seen_ports.add((number, port.get("protocol") or "TCP"))
         target = port.get("targetPort")
-        if isinstance(target, str):
-            if target.isdigit():
-                c.integer(int(target), f"{path}.targetPort", 1, 65535)
-            else:
-                c.check(names.check_iana_service_name(target), f"{path}.targetPort")
+        if isinstance(target, str):  # a string is a port *name*, even "8080" (IntOrString)
+            c.check(names.check_iana_service_name(target), f"{path}.targetPort")
         elif target is not None:
             c.integer(target, f"{path}.targetPort", 1, 65535)
         app = c.string(port.get("appProtocol"), f"{path}.appProtocol")

@@ -40,6 +40,8 @@ def with_(manifest: dict, path: str, value) -> dict:
      'Service "default/web": spec.ports[0].port: must be between 1 and 65535, got 0'),
     (with_(service("web", selector=WEB), "spec.ports", [{"port": 80, "targetPort": "http_port"}]),
      'Service "default/web": spec.ports[0].targetPort: must contain only alpha-numeric'),
+    (with_(service("web", selector=WEB), "spec.ports", [{"port": 80, "targetPort": "8080"}]),
+     'Service "default/web": spec.ports[0].targetPort: must contain at least one letter'),
     (with_(service("web", selector=WEB), "spec.ports", [{"port": 80, "targetPort": 70000}]),
      'Service "default/web": spec.ports[0].targetPort: must be between 1 and 65535, got 70000'),
     (with_(service("web", selector=WEB), "spec.ports", [{"port": 80, "protocol": "HTTP"}]),
@@ -109,6 +111,14 @@ def test_cluster_ip_is_immutable():
     c.apply(service("a", selector=WEB, cluster_ip="10.96.0.20"))
     with pytest.raises(slicelab.ManifestError, match="field is immutable"):
         c.apply(service("a", selector=WEB, cluster_ip="10.96.0.21"))
+
+
+def test_deleting_a_service_frees_its_cluster_ip():
+    c = slicelab.Cluster()
+    c.apply(service("a", selector=WEB, cluster_ip="10.96.0.20"))
+    c.delete("Service", "a")
+    c.apply(service("b", selector=WEB, cluster_ip="10.96.0.20"))
+    assert c.get("Service")[0]["spec"]["clusterIP"] == "10.96.0.20"
 
 
 def test_cluster_ip_outside_range():

@@ -20,8 +20,6 @@ def find_port(pod: PodFacts, port: ServicePort) -> int | None:
     target = port.target_port
     if isinstance(target, int):
         return target
-    if isinstance(target, str) and target.isdigit():
-        return int(target)
     for cport in pod.ports:
         if cport.name == target and cport.protocol == port.protocol:
             return cport.port
