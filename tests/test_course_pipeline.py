@@ -146,7 +146,9 @@ def pipelines(tmp_path_factory, venv_bin):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATH", path)
         Gradebook(f"sqlite:///{empty}", course_id="slicelab").close()
-    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+    # spawn, not fork: earlier tests of the session may have left threads (kernels' ZMQ, loggers) that a
+    # forked child would inherit in a locked state.
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {a: pool.submit(run_pipeline, a, str(base / a), path, str(empty)) for a in ASSIGNMENTS}
         results = {}
         for assignment, future in futures.items():
