@@ -1,5 +1,12 @@
-"""Points nbgrader (and JupyterLab's Formgrader started by `make lab` here) at the course root in course/."""
+"""Points nbgrader at the course in course/, for commands run here and for JupyterLab's Formgrader.
+
+`make lab` starts JupyterLab in this folder; the Formgrader reads only this file, so it loads the
+course's own configuration (course id, gradebook, feedback settings) and sets the course root.
+"""
 from pathlib import Path
 
+COURSE = Path(__file__).resolve().parent / "course"
+
 c = get_config()  # noqa: F821 (provided by nbgrader/Jupyter when they load this file)
-c.CourseDirectory.root = str(Path(__file__).resolve().parent / "course")
+load_subconfig("nbgrader_config.py", path=str(COURSE))  # noqa: F821 (provided likewise)
+c.CourseDirectory.root = str(COURSE)

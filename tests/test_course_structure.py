@@ -217,14 +217,21 @@ def test_multiple_choice_options_are_four_letters():
                         assert check["hidden"]
 
 
-def test_root_config_points_formgrader_at_the_course():
-    from traitlets.config.loader import PyFileConfigLoader
+def test_root_config_points_formgrader_at_the_course(monkeypatch):
+    """The Formgrader of `make lab` (JupyterLab at the repository root) reads only the root config, the
+    way nbgrader's formgrader extension loads it; it must find the course, its id and its gradebook."""
+    from nbgrader.apps import NbGrader, NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
 
-    root = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
-    assert Path(root.CourseDirectory.root) == REPO / "course"
-    course = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "course")).load_config()
-    assert course.CourseDirectory.course_id == "slicelab"
-    assert course.CourseDirectory.db_url.startswith("sqlite:///") and "course" in course.CourseDirectory.db_url
+    monkeypatch.chdir(REPO)
+    app = NbGrader()
+    app.load_config_file()
+    config = app.config
+    coursedir = CourseDirectory(config=config)
+    assert Path(coursedir.root) == REPO / "course"
+    assert config.CourseDirectory.course_id == "slicelab"
+    assert coursedir.db_url == f"sqlite:///{REPO / 'course' / 'gradebook.db'}"
+    assert NbGraderAPI(coursedir=coursedir, config=config).get_source_assignments() == ASSIGNMENTS
 
 
 @pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
