@@ -2,7 +2,7 @@
 import pytest
 
 from slicelab.scaling import BLOG
-from slicelab.views.plots import plot_bytes_per_change, plot_cost_bars, show_costs
+from slicelab.views.plots import plot_bytes_per_change, plot_cost_bars, plot_pods_by_nodes, show_costs
 
 
 def test_cost_bars_png_and_alt_text_agree_with_the_model():
@@ -25,3 +25,11 @@ def test_slider_view_and_bad_input():
         plot_bytes_per_change(0)
     with pytest.raises(ValueError, match="pods"):
         plot_cost_bars(0, 10)
+
+
+def test_pods_by_nodes_grid_labels_cells_and_describes_the_corner():
+    pic = plot_pods_by_nodes(per_slice=100, pods=(100, 20000), nodes=(10, 5000))
+    assert pic.png.startswith(b"\x89PNG")
+    assert "at 20,000 Pods and 5,000 nodes it is 10 GB against 50 MB" in pic.alt
+    with pytest.raises(ValueError, match="at least one"):
+        plot_pods_by_nodes(pods=())

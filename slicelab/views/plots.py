@@ -91,6 +91,40 @@ def plot_cost_bars(pods: int, nodes: int, per_slice: int = 100, model: SizeModel
     return _render(figure, alt)
 
 
+def plot_pods_by_nodes(per_slice: int = 100, model: SizeModel = KEP,
+                       pods: tuple[int, ...] = (100, 1000, 5000, 20000),
+                       nodes: tuple[int, ...] = (10, 100, 1000, 5000)) -> Picture:
+    """Two grids of pods x nodes: bytes sent when one endpoint changes, v1 Endpoints beside EndpointSlices.
+    Every cell is labelled with its size, so the shade is never the only signal."""
+    if not pods or not nodes:
+        raise ValueError("pods and nodes must each list at least one value")
+    import numpy as np
+    from matplotlib.colors import LogNorm
+    grids = {api: np.array([[change_cost("update", p, n, api, model).bytes for n in nodes] for p in pods])
+             for api in (None, per_slice)}
+    norm = LogNorm(vmin=min(g.min() for g in grids.values()), vmax=max(g.max() for g in grids.values()))
+    figure = _figure()
+    figure.set_size_inches(9, 3.6)
+    for index, (api, grid) in enumerate(grids.items()):
+        axes = figure.add_subplot(1, 2, index + 1)
+        axes.imshow(grid, cmap="Greys", norm=norm, origin="lower")
+        for (row, column), value in np.ndenumerate(grid):
+            dark = norm(value) > 0.55
+            axes.text(column, row, format_bytes(value), ha="center", va="center", fontsize=8,
+                      color="white" if dark else "black")
+        axes.set_xticks(range(len(nodes)), [f"{n:,}" for n in nodes])
+        axes.set_yticks(range(len(pods)), [f"{p:,}" for p in pods])
+        axes.set_xlabel("nodes watching")
+        axes.set_ylabel("Pods behind the Service")
+        axes.set_title("v1 Endpoints" if api is None else f"EndpointSlices (max {per_slice})")
+    big, many = pods[-1], nodes[-1]
+    alt = (f"Two grids of bytes sent for one endpoint change, Pods ({', '.join(f'{p:,}' for p in pods)}) by "
+           f"nodes ({', '.join(f'{n:,}' for n in nodes)}): both grow with the number of nodes, but only the "
+           f"Endpoints grid also grows with the Pods; at {big:,} Pods and {many:,} nodes it is "
+           f"{format_bytes(grids[None][-1, -1])} against {format_bytes(grids[per_slice][-1, -1])}.")
+    return _render(figure, alt)
+
+
 def show_costs(pods: int = 5000, nodes: int = 3000, per_slice: int = 100) -> Picture:
     """The slider view of lesson 07 (pass it to `ipywidgets.interact`)."""
     return plot_cost_bars(pods, nodes, per_slice)
