@@ -334,7 +334,7 @@ class EndpointsController(ServiceController):
                 packing.set(pod_name, c)
             selected = {p.name for p in pods}
             self._tracker.forget_pods(svc, [n for n in changed_pods if n not in selected])
-            trigger = self._tracker.compute(svc, pods)
+            trigger = self._tracker.compute(svc, pods, every_pod=False)
         self._contrib[key] = packing
         self._signature[key] = signature
         subsets = packing.subsets() if self.incremental else repack(packing.contrib.values())

@@ -347,7 +347,7 @@ class EndpointSliceController(ServiceController):
             for groups in desired.values():
                 for pk, (ports, eps) in groups.items():
                     groups[pk] = (ports, dict(sorted(eps.items(), key=lambda item: ip_order(item[0]))))
-        trigger = self._tracker.compute(svc, pods)
+        trigger = self._tracker.compute(svc, pods, every_pod=not incremental)
         self._pod_endpoints[key] = cache
         self._desired[key] = desired
         self._signature[key] = signature

@@ -17,18 +17,23 @@ class TriggerTimeTracker:
         self._service_created: dict[tuple[str, str], str] = {}
         self._pod_times: dict[tuple[str, str], dict[str, str | None]] = {}
 
-    def compute(self, service: ServiceFacts, pods: Iterable[PodFacts]) -> str | None:
-        """Record the Pods' current trigger times and return the annotation value (or None)."""
+    def compute(self, service: ServiceFacts, pods: Iterable[PodFacts], every_pod: bool = True) -> str | None:
+        """Record the Pods' current trigger times and return the annotation value (or None).
+
+        `every_pod`: `pods` are all the Service's Pods, so Pods not among them are forgotten (as the
+        tracker rebuilds its state each sync); False: only changed Pods are given (incremental sync)."""
         key = (service.namespace, service.name)
         candidates: list[str] = []
         if self._service_created.get(key) != service.creation_timestamp and service.creation_timestamp:
             candidates.append(service.creation_timestamp)
         self._service_created[key] = service.creation_timestamp
-        seen = self._pod_times.setdefault(key, {})
+        seen = self._pod_times.get(key, {})
+        now: dict[str, str | None] = {} if every_pod else seen
         for pod in pods:
             if pod.ready_since and seen.get(pod.name) != pod.ready_since:
                 candidates.append(pod.ready_since)
-            seen[pod.name] = pod.ready_since
+            now[pod.name] = pod.ready_since
+        self._pod_times[key] = now
         if not candidates:
             return None
         return format_time_nano(min(parse_time(t) for t in candidates))
