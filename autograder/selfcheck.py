@@ -49,8 +49,7 @@ def check_notebook(path: Path, timeout: float = 120.0, out=sys.stdout) -> int:
         for check in judge_cell(cell, run)["checks"]:
             total += 1
             failures += not check["passed"]
-            print(f"  {'ok  ' if check['passed'] else 'FIX '} {check['name']}" +
-                  ("" if check["passed"] else f" — {check['message']}"), file=out)
+            print(f"  ok   {check['name']}" if check["passed"] else f"  FIX  {check['message']}", file=out)
     print(f"{path.name}: {total - failures} of {total} form checks pass"
           f"{'' if failures else ' — ready to submit (this does not say whether answers are right)'}.", file=out)
     return 1 if failures else 0

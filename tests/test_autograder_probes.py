@@ -1,12 +1,15 @@
 """Test cells read as data: checks, actual expressions, expected literals; anything else refused."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from autograder.answers import judge_choice
+from autograder.answers import judge, judge_choice, to_plain
 from autograder.cli import main
 from autograder.grading import judge_cell
 from autograder.plan import build_steps
@@ -98,3 +101,18 @@ def test_values_that_only_look_equal_are_not_answers():
     for fake in (True, 1.0, "1", [1], None):
         assert judge_cell(cell, SandboxRun([{"probe": "t1#0", "value": fake}]))["points"] == 0
     assert judge_cell(cell, SandboxRun([{"probe": "t1#0", "value": 1}]))["points"] == 1
+
+
+plain_data = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.dictionaries(st.text(), inner, max_size=4)
+    | st.frozensets(st.integers() | st.text(), max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(plain_data)
+def test_an_honest_answer_survives_the_trip_out_of_the_sandbox(value):
+    """The sandbox sends to_plain(answer) as a JSON line; the grader must judge it right, as nbgrader would."""
+    line = json.dumps({"probe": "t#0", "value": to_plain(value)})
+    assert judge("check", json.loads(line)["value"], value) is None
