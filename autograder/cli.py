@@ -133,6 +133,8 @@ def _grade(args) -> int:
         paths = write_jobs(args, args.emit_k8s_jobs)
         print(f"wrote {len(paths)} Kubernetes Job manifest(s) to {args.emit_k8s_jobs}")
         return 0
+    if Path(args.submissions).is_dir() and Path(out).resolve().is_relative_to(Path(args.submissions).resolve()):
+        raise CourseError(f"--out {out} is inside SUBMISSIONS {args.submissions}: its folders would be taken for students")
     bwrap = _sandbox(args)
     limits = _limits(args)
     index, _, count = args.shard.partition("/")
