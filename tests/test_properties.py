@@ -33,17 +33,18 @@ pod_event = st.builds(
     st.booleans(), st.sampled_from(["Running", "Running", "Pending", "Failed"]),
     st.sampled_from([None, "n1", "n2"]), st.sampled_from([None, 8080, 8081]))
 service_event = st.builds(
-    lambda name, selector, ports, dual, publish, headless: ("service", service(
+    lambda name, selector, ports, dual, publish, headless, labels, traffic: ("service", service(
         name, selector=selector, ports=[] if headless else ports, publish_not_ready=publish,
-        cluster_ip="None" if headless else None,
+        cluster_ip="None" if headless else None, labels=labels, traffic_distribution=traffic,
         ip_families=["IPv4", "IPv6"] if dual else None, ip_family_policy="PreferDualStack" if dual else None)),
     st.sampled_from(["s1", "s2"]), st.sampled_from(SELECTORS), st.sampled_from(PORTS), st.booleans(), st.booleans(),
-    st.booleans())
+    st.booleans(), st.sampled_from([None, {"team": "a"}, {"team": "b"}]), st.sampled_from([None, "PreferClose"]))
 events = st.lists(st.one_of(
     pod_event, pod_event, service_event,
     st.tuples(st.just("delete-pod"), st.sampled_from(PODS)),
     st.tuples(st.just("delete-service"), st.sampled_from(["s1", "s2"])),
     st.tuples(st.just("node"), st.sampled_from(["n1", "n2"]).map(lambda n: node(n, zone=f"zone-{n}"))),
+    st.tuples(st.just("delete-node"), st.sampled_from(["n1", "n2"])),
 ), min_size=1, max_size=8)
 
 
@@ -55,16 +56,17 @@ def run(c: slicelab.Cluster, event) -> list[dict]:
         except slicelab.ManifestError as exc:  # e.g. clusterIP is immutable: rejected like the API server
             assert "immutable" in str(exc)
             return []
-    which = "Pod" if kind == "delete-pod" else "Service"
+    which = {"delete-pod": "Pod", "delete-service": "Service", "delete-node": "Node"}[kind]
     if c.get(which, name=arg):
-        return c.delete(which, arg)
+        return c.delete(which, arg, namespace=None if which == "Node" else "default")
     return []
 
 
 def endpoint_key(ep: dict, slice_: dict) -> tuple:
     ports = tuple(sorted((p["name"], p["port"], p["protocol"]) for p in slice_.get("ports") or ()))
     return (slice_["addressType"], ports, tuple(ep["addresses"]), ep["targetRef"]["name"],
-            tuple(sorted(ep["conditions"].items())), ep.get("zone"), ep.get("nodeName"), ep.get("hostname"))
+            tuple(sorted(ep["conditions"].items())), ep.get("zone"), ep.get("nodeName"), ep.get("hostname"),
+            repr(ep.get("hints")))
 
 
 def slice_view(c: slicelab.Cluster, svc: str) -> Counter:
@@ -109,8 +111,10 @@ def expected_endpoints(c: slicelab.Cluster, svc: dict) -> Counter:
                 continue
             zone = f"zone-{node_name}" if node_name in nodes else None
             hostname = None
+            hints = {"forZones": [{"name": zone}]} if spec.get("trafficDistribution") and zone and \
+                conditions["ready"] else None
             out[(family, tuple(sorted(ports)), tuple(ips), p["metadata"]["name"],
-                 tuple(sorted(conditions.items())), zone, node_name, hostname)] += 1
+                 tuple(sorted(conditions.items())), zone, node_name, hostname, repr(hints))] += 1
     return out
 
 
@@ -130,8 +134,10 @@ def test_invariants_after_every_transaction(sequence):
         for svc in c.get("Service"):
             name = svc["metadata"]["name"]
             assert slice_view(c, name) == expected_endpoints(c, svc)
-            families = {s["addressType"] for s in c.get("EndpointSlice", label_selector=f"kubernetes.io/service-name={name}")}
-            assert families == set(svc["spec"]["ipFamilies"])
+            mine = c.get("EndpointSlice", label_selector=f"kubernetes.io/service-name={name}")
+            assert {s["addressType"] for s in mine} == set(svc["spec"]["ipFamilies"])
+            team = (svc["metadata"].get("labels") or {}).get("team")
+            assert all(s["metadata"]["labels"].get("team") == team for s in mine)
         # Nothing changed → nothing written.
         assert c.apply(c.get("Service") + c.get("Pod") + c.get("Node")) == []
 
