@@ -116,6 +116,14 @@ def test_annotations_copied_except_trigger_time_and_last_applied():
     assert mirrored(c)[0]["metadata"]["annotations"] == {"keep": "me"}
 
 
+def test_endpoints_being_deleted_get_no_new_slices():
+    c = slicelab.Cluster()
+    c.apply(service("ext", selector=None, ports=[80]))
+    manifest = endpoints("ext", ["192.0.2.10"])
+    manifest["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    assert c.apply(manifest) == []
+
+
 def test_selector_service_endpoints_are_not_mirrored():
     c = slicelab.Cluster()
     c.apply([service("web", selector={"app": "web"}), pod("p", "10.0.0.1", labels={"app": "web"})])

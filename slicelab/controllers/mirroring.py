@@ -100,6 +100,8 @@ class MirroringController(Controller):
                 fresh, old = pending.pop(), doomed.pop(0)
                 fresh["metadata"]["name"] = old["metadata"]["name"]
                 updates.append(fresh)
+        if meta.get("deletionTimestamp"):
+            creates = {}  # nothing is created for an Endpoints object that is being deleted
         for address_type in ("IPv4", "IPv6"):
             for manifest in creates.get(address_type, []):
                 cluster._controller_create(self.name, manifest)
