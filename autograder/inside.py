@@ -57,9 +57,16 @@ def main(argv: list[str]) -> None:
 
     from autograder.answers import to_plain
 
+    class GradingShell(InteractiveShell):
+        """IPython without a kernel (no ZeroMQ, no kernel start-up): the notebook's code runs with the
+        same magics, ``get_ipython()`` and transformers; GUI event loops are simply not there."""
+
+        def enable_gui(self, gui=None):
+            return None
+
     config = Config()
     config.HistoryManager.enabled = False
-    shell = InteractiveShell.instance(config=config)
+    shell = GradingShell.instance(config=config)
     sys.stdout = sys.stderr = _Sink()
     signal.signal(signal.SIGALRM, _on_alarm)
     emit({"started": True})

@@ -99,3 +99,18 @@ def test_a_sandbox_refuses_to_expose_the_course_through_a_bound_folder(tmp_path)
     with pytest.raises(sandbox.SandboxUnavailable, match="would see"):
         sandbox.assert_hides([tmp_path / "env"], course)
     sandbox.assert_hides([tmp_path / "other"], course)
+
+
+def test_notebook_idioms_run_without_a_kernel():
+    """Magics, display, widgets and graphviz behave in the sandbox's kernel-less IPython as in Jupyter."""
+    bwrap = require_tool("bwrap")
+    steps = [{"code": "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()", "where": "a"},
+             {"code": "import ipywidgets as w\nfrom IPython.display import display\ns = w.IntSlider(value=3)\ndisplay(s)",
+              "where": "b"},
+             {"code": "import graphviz\nsvg = graphviz.Digraph(body=['a -> b']).pipe(format='svg').decode()", "where": "c"},
+             {"code": "echoed = !echo hi", "where": "d"},
+             {"probe": "p#0", "expr": "s.value"}, {"probe": "p#1", "expr": "'<svg' in svg"},
+             {"probe": "p#2", "expr": "list(echoed)"}]
+    run = sandbox.run_steps(steps, None, sandbox.Limits(), bwrap=bwrap)
+    assert [r for r in run.records if "error" in r] == []
+    assert [r["value"] for r in run.records if "probe" in r] == [3, True, ["hi"]]
