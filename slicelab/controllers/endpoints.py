@@ -304,6 +304,7 @@ class EndpointsController(ServiceController):
         svc = cluster._services_by_ns.get(ns, {}).get(name)
         if svc is None:
             self._contrib.pop(key, None)
+            self._written.pop(key, None)
             self._signature.pop(key, None)
             self._tracker.forget(key)
             existing = cluster._objects["Endpoints"].get(key)
