@@ -137,8 +137,7 @@ def _grade(args) -> int:
         raise CourseError(f"--out {out} is inside SUBMISSIONS {args.submissions}: its folders would be taken for students")
     bwrap = _sandbox(args)
     limits = _limits(args)
-    index, _, count = args.shard.partition("/")
-    shard, shards = int(index), int(count or 1)
+    shard, shards = _shard(args.shard)
     submissions = collect(args.submissions, spec.name, out / "work")
     submissions = [s for i, s in enumerate(submissions) if i % shards == shard]
     writer = None if args.no_gradebook else _writer(args.course, spec)
@@ -161,6 +160,13 @@ def _grade(args) -> int:
     print(f"{spec.name}: {len(records)} submissions ({counts['graded']} graded, {counts['unchanged']} unchanged, "
           f"{problems} with problems) -> {out / 'grades.csv'}")
     return 0
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
+        raise CourseError(f"--shard {text!r}: expected I/N with 0 <= I < N, e.g. 0/4")
+    return int(index), int(count)
 
 
 def _writer(course: Path, spec: AssignmentSpec) -> GradebookWriter:
