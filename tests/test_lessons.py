@@ -1,6 +1,7 @@
 """Lessons 02-09: the shape LESSON-STYLE.md asks for, checked from the stored notebooks, then executed.
 
-Structure: title, 3-5 objectives, >= 4 self-checks each with a hint that does not state the answer, a
+Structure: title, 3-5 objectives, >= 4 self-checks (asked from slicelab.lessons, so the answer is not in
+the cell) each with a hint that does not state the answer, a
 Reality check and a Try it callout, a playground (or sliders), a short summary and a working *Next:* link;
 code cells of at most 10 lines; stored without outputs. Execution: every lesson runs headless with no
 error, no stderr and no warning.
@@ -14,7 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from slicelab.widgets.selfcheck import normalise
+from slicelab.lessons import SELF_CHECKS, self_check
+from slicelab.widgets.selfcheck import SelfCheck, normalise
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 LESSONS = sorted(p for p in NOTEBOOKS.glob("0[2-9]-*.ipynb"))
@@ -75,19 +77,35 @@ def test_next_link_points_at_a_real_notebook(path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=IDS)
-def test_self_checks_have_hints_that_keep_the_answer(path):
-    checks = calls(read(path), "SelfCheck")
-    assert len(checks) >= 4
-    for call in checks:
-        kw = keywords(call)
-        question = ast.literal_eval(call.args[0])
-        hint = normalise(kw.get("hint", ""))
-        assert hint, f"no hint for {question!r}"
-        answers = kw["answer"] if isinstance(kw["answer"], list) else [kw["answer"]]
+def test_self_checks_are_asked_in_order_and_keep_their_answers(path):
+    lesson = path.name[:2]
+    asked = [tuple(ast.literal_eval(a) for a in c.args) for c in calls(read(path), "self_check")]
+    items = SELF_CHECKS[lesson]
+    assert len(items) >= 4 and asked == [(lesson, n) for n in range(1, len(items) + 1)]
+    for item in items:
+        widget = self_check(lesson, items.index(item) + 1)
+        assert isinstance(widget, SelfCheck) and widget.question == item["question"]
+        hint = normalise(item.get("hint", ""))
+        assert hint, f"no hint for {item['question']!r}"
+        answers = item["answer"] if isinstance(item["answer"], list) else [item["answer"]]
+        assert widget.check(answers[0])
         for answer in answers:
             answer = normalise(answer)
             if len(answer) > 3:  # short words and numbers occur in any sentence
-                assert answer not in hint, f"the hint of {question!r} gives the answer away"
+                assert answer not in hint, f"the hint of {item['question']!r} gives the answer away"
+
+
+def test_the_answer_is_not_in_the_notebook():
+    for path in LESSONS:
+        text = path.read_text()
+        assert "SelfCheck(" not in text and "answer=" not in text, path.name
+
+
+def test_self_check_refuses_unknown_lessons_and_numbers():
+    with pytest.raises(ValueError, match="no self-checks for lesson '01'"):
+        self_check("01", 1)
+    with pytest.raises(ValueError, match="1..6"):
+        self_check("02", 7)
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=IDS)
@@ -100,7 +118,7 @@ def test_stored_as_source_with_short_code_cells(path):
 
 
 def test_report_the_number_of_self_check_items(capsys):
-    counts = {p.stem: len(calls(read(p), "SelfCheck")) for p in LESSONS}
+    counts = {p.stem: len(calls(read(p), "self_check")) for p in LESSONS}
     with capsys.disabled():
         print(f"\nself-check items in lessons 02-09: {sum(counts.values())} {counts}")
     assert sum(counts.values()) >= 4 * len(LESSONS)
