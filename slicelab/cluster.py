@@ -17,7 +17,7 @@ import ipaddress
 import random
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from slicelab.clock import START, Clock
 from slicelab.controllers.base import Change, Controller, Key
@@ -417,7 +417,3 @@ class Cluster:
         meta = manifest["metadata"]
         manifest["metadata"] = {k: meta[k] for k in order if k in meta} | \
                                {k: v for k, v in meta.items() if k not in order}
-
-    # --- iteration helpers used by controllers and views ---------------------------------------
-    def _all(self, kind: str) -> Iterable[tuple[Key, dict]]:
-        return self._objects[kind].items()

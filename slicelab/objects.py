@@ -427,8 +427,3 @@ def default_endpoints(m: dict) -> dict:
             p.setdefault("protocol", "TCP")
     return m
 
-
-def identity(m: Mapping[str, Any]) -> tuple[str, str]:
-    meta = m.get("metadata") or {}
-    return meta.get("namespace") or "", meta.get("name") or ""
-

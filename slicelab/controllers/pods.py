@@ -5,8 +5,6 @@ shared in Kubernetes (kubernetes-semantics.md §1, §2.3).
 """
 from __future__ import annotations
 
-from typing import Iterable
-
 from slicelab.objects import PodFacts, ServiceFacts, ServicePort
 
 
@@ -44,17 +42,3 @@ def endpoint_relevant(old: PodFacts, new: PodFacts) -> bool:
             or old.sidecar_ports != new.sidecar_ports or old.uid != new.uid
             or old.ready_since != new.ready_since)
 
-
-def services_for_pods(services: Iterable[ServiceFacts], pods: Iterable[PodFacts]) -> set[str]:
-    """Names of the Services (with a selector) whose selector matches any of the Pods' labels."""
-    pods = list(pods)
-    hit: set[str] = set()
-    for svc in services:
-        if svc.selector is None:
-            continue
-        wanted = svc.selector.items()
-        for pod in pods:
-            if wanted <= pod.labels.items():
-                hit.add(svc.name)
-                break
-    return hit
