@@ -23,3 +23,9 @@ def test_kinds_differ_by_word_not_only_colour():
 def test_unknown_kind_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown callout kind 'warning'.*key-moment"):
         callout("warning", "t", "b")
+
+
+def test_code_and_emphasis_markup_is_rendered_and_html_escaped():
+    page = callout("hint", "The `ready` field", "Read *serving* in `kubectl get -o yaml`; 2*3*4 <b>stays</b>.")._repr_html_()
+    assert "<code>ready</code>" in page and "<em>serving</em>" in page
+    assert "<code>kubectl get -o yaml</code>" in page and "2*3*4" in page and "&lt;b&gt;stays" in page

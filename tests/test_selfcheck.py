@@ -61,3 +61,11 @@ def test_text_repr_lists_question_and_choices():
 
 def test_normalise():
     assert normalise(" Hello   World. ") == "hello world"
+
+
+def test_choice_labels_drop_backticks_but_values_keep_them():
+    q = SelfCheck("Which `selector`?", ["`{}`", "none"], answer="`{}`")
+    assert q.input.options == (("{}", "`{}`"), ("none", "none"))
+    q.input.value = "`{}`"
+    q.check_button.click()
+    assert q.solved and "<code>selector</code>" in q.prompt.value

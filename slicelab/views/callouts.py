@@ -6,6 +6,7 @@ text form, so it reads the same in a terminal, in `nbconvert --to markdown` and 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 # kind -> (word shown, symbol, border colour, background colour)
@@ -47,7 +48,7 @@ class Callout:
 
     def _repr_html_(self) -> str:
         word, symbol, border, background = KINDS[self.kind]
-        body = "".join(f"<p style='margin:0.3em 0'>{html.escape(p)}</p>"
+        body = "".join(f"<p style='margin:0.3em 0'>{inline_markup(p)}</p>"
                        for p in self.body.split("\n\n") if p.strip())
         return (
             f"<div class='slicelab-callout slicelab-callout-{self.kind}' role='note' "
@@ -57,8 +58,15 @@ class Callout:
             f"<div style='font-weight:bold'><span aria-hidden='true'>{symbol} </span>"
             f"<span class='slicelab-callout-word' style='text-transform:uppercase;"
             f"letter-spacing:0.05em'>{html.escape(word)}</span>"
-            f"{' — ' + html.escape(self.title) if self.title else ''}</div>{body}</div>"
+            f"{' — ' + inline_markup(self.title) if self.title else ''}</div>{body}</div>"
         )
+
+
+def inline_markup(text: str) -> str:
+    """Escape HTML, then show `code` as <code> and *words* as <em> — the little Markdown lessons use."""
+    escaped = html.escape(text)
+    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    return re.sub(r"(?<![\w*])\*([^*\s][^*]*?)\*(?![\w*])", r"<em>\1</em>", escaped)
 
 
 def callout(kind: str, title: str, body: str) -> Callout:

@@ -6,11 +6,12 @@ A lesson asks after each idea, not all at the end. The widget says "Correct" or 
 """
 from __future__ import annotations
 
-import html
 import re
 from typing import Any, Sequence
 
 import ipywidgets as widgets
+
+from slicelab.views.callouts import inline_markup
 
 _NOT_GIVEN = object()
 
@@ -53,7 +54,8 @@ class SelfCheck(widgets.VBox):
             if answer not in self.choices:
                 raise ValueError(f"SelfCheck {question[:40]!r}: answer {answer!r} is not one of the choices")
             self.accepted = [answer]
-            self.input = widgets.RadioButtons(options=self.choices, value=None,
+            labels = [(choice.replace("`", ""), choice) for choice in self.choices]  # plain-text labels
+            self.input = widgets.RadioButtons(options=labels, value=None,
                                               layout=widgets.Layout(width="auto"))
         else:
             spellings = answer if isinstance(answer, (list, tuple, set)) else [answer]
@@ -116,6 +118,5 @@ class SelfCheck(widgets.VBox):
 
 
 def _escape(text: str) -> str:
-    """Escape HTML but keep `code` spans readable as <code>."""
-    escaped = html.escape(text)
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    """Escape HTML; `code` and *emphasis* as the callouts show them."""
+    return inline_markup(text)
