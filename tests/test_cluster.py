@@ -132,6 +132,28 @@ def test_tick_moves_time():
     assert c.get("Pod")[0]["metadata"]["creationTimestamp"] == "2026-01-01T00:01:30Z"
 
 
+def test_cluster_ips_are_seeded_and_distinct():
+    def ips(seed):
+        c = slicelab.Cluster(seed=seed)
+        c.apply([service(f"s{i}", selector=WEB) for i in range(20)])
+        return [s["spec"]["clusterIP"] for s in c.get("Service")]
+    assert ips(4) == ips(4) and len(set(ips(4))) == 20
+
+
+def test_graceful_delete_of_other_kinds_deletes_at_once():
+    c = slicelab.Cluster()
+    c.apply(service("s", selector=WEB))
+    c.delete("Service", "s", graceful=True)
+    assert c.get("Service") == []
+
+
+def test_transaction_writes_match_return_value():
+    c = slicelab.Cluster()
+    writes = c.apply(service("s", selector=WEB))
+    assert c.transaction_writes == writes and c.writes == writes
+    assert c.apply(service("s", selector=WEB)) == [] and c.transaction_writes == []
+
+
 def test_seed_makes_names_reproducible():
     def names(seed):
         c = slicelab.Cluster(seed=seed)
