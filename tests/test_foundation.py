@@ -108,6 +108,10 @@ def test_make_lab_serves_the_course_headless(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=10) as page:
             assert page.url.split("?")[0].endswith("/lab/tree/notebooks/00-start-here.ipynb"), page.url
             assert b"JupyterLab" in page.read()
+        formgrader = f"http://127.0.0.1:{port}/formgrader/api/assignments?token={token}"
+        with urllib.request.urlopen(formgrader, timeout=30) as answer:
+            assignments = {a["name"] for a in json.load(answer)}
+        assert {"ps1-the-flow", "ps2-selectors-and-endpoints", "ps3-slices", "ps4-troubleshooting"} <= assignments
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
