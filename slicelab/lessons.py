@@ -128,11 +128,13 @@ SELF_CHECKS: dict[str, list[dict]] = {'02': [{'question': 'The selector is `app=
  '06': [{'question': 'How often did each Pod get picked out of 300 connections?',
          'choices': ['about a third each', 'all to the first Pod', 'in turn: exactly 100 each'],
          'answer': 'about a third each',
-         'hint': "Read the counts above. kube-proxy's iptables rules pick at random, not round-robin."},
+         'hint': "Read the counts above, then think about how kube-proxy's iptables `statistic` rules "
+                 'choose.'},
         {'question': 'Which objects does kube-proxy read to pick a backend?',
          'choices': ['v1 Endpoints', 'EndpointSlices', 'the Pods'],
          'answer': 'EndpointSlices',
-         'hint': 'The module docstring of `slicelab.network` says where the candidates come from.'},
+         'hint': 'Which object carries the `ready`, `serving` and `terminating` conditions kube-proxy '
+                 'needs?'},
         {'question': 'A headless Service has 3 ready endpoints. How many addresses does DNS return?',
          'answer': ['3', 'three'],
          'hint': 'Count the records in the answer printed above.'},
