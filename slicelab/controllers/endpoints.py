@@ -39,7 +39,7 @@ def primary_family(service: ServiceFacts, pod: PodFacts) -> str | None:
     return ip_family(pod.ips[0]) if pod.ips else None
 
 
-def contribution(service: ServiceFacts, pod: PodFacts):
+def contribution(service: ServiceFacts, pod: PodFacts, memo: dict | None = None):
     """What one Pod adds to the Service's Endpoints, or None (§2.1–2.4).
 
     The value is (sort key, address dict, ready, ((port key, port dict), ...)).
@@ -50,6 +50,28 @@ def contribution(service: ServiceFacts, pod: PodFacts):
     ip = pod.ip_of(family) if family else None
     if ip is None:
         return None
+    memo_key = (service.ports, service.headless, pod.ports, pod.sidecar_ports)
+    ports = memo.get(memo_key) if memo is not None else None
+    if ports is None:
+        ports = _resolve_ports(service, pod)
+        if memo is not None:
+            if len(memo) > 10_000:
+                memo.clear()
+            memo[memo_key] = ports
+    if not ports:
+        return None
+    address = {"ip": ip}
+    host = hostname_for(pod, service)
+    if host:
+        address["hostname"] = host
+    address["nodeName"] = pod.node_name
+    address["targetRef"] = {"kind": "Pod", "namespace": pod.namespace, "name": pod.name, "uid": pod.uid}
+    ready = service.publish_not_ready or pod.ready
+    return ((ip.encode(), pod.uid), address, ready, ports)
+
+
+def _resolve_ports(service: ServiceFacts, pod: PodFacts) -> tuple:
+    """((port key, EndpointPort dict), ...) for one Pod; () when the Pod contributes nothing."""
     ports = []
     for index, sp in enumerate(service.ports):
         number = find_port(pod, sp)
@@ -62,16 +84,9 @@ def contribution(service: ServiceFacts, pod: PodFacts):
         ports.append(((index, (sp.name, number, sp.protocol, sp.app_protocol)), port))
     if not ports:
         if service.ports or not service.headless:
-            return None
+            return ()
         ports = [(_NO_PORT, None)]
-    address = {"ip": ip}
-    host = hostname_for(pod, service)
-    if host:
-        address["hostname"] = host
-    address["nodeName"] = pod.node_name
-    address["targetRef"] = {"kind": "Pod", "namespace": pod.namespace, "name": pod.name, "uid": pod.uid}
-    ready = service.publish_not_ready or pod.ready
-    return ((ip.encode(), pod.uid), address, ready, tuple(ports))
+    return tuple(ports)
 
 
 def repack(contributions: Iterable) -> list[dict]:
@@ -287,6 +302,7 @@ class EndpointsController(ServiceController):
         self._signature: dict[Key, tuple] = {}
         self._tracker = TriggerTimeTracker()
         self._written: dict[Key, tuple[str, list]] = {}
+        self._port_memo: dict[tuple, tuple] = {}
 
     def observe(self, change: Change) -> None:
         super().observe(change)
@@ -321,7 +337,7 @@ class EndpointsController(ServiceController):
         if not self.incremental or packing is None or changed_pods is None \
                 or self._signature.get(key) != signature:
             pods = list(cluster._select_pods(ns, svc.selector))
-            contrib = {p.name: c for p in pods if (c := contribution(svc, p)) is not None}
+            contrib = {p.name: c for p in pods if (c := contribution(svc, p, self._port_memo)) is not None}
             packing = Packing(contrib)
             trigger = self._tracker.compute(svc, pods)
         else:
@@ -331,7 +347,7 @@ class EndpointsController(ServiceController):
                 c = None
                 if pod is not None and svc.selector.items() <= pod.labels.items():
                     pods.append(pod)
-                    c = contribution(svc, pod)
+                    c = contribution(svc, pod, self._port_memo)
                 packing.set(pod_name, c)
             selected = {p.name for p in pods}
             self._tracker.forget_pods(svc, [n for n in changed_pods if n not in selected])

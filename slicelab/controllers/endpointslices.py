@@ -264,6 +264,7 @@ class EndpointSliceController(ServiceController):
         self._pod_endpoints: dict[Key, dict[str, list]] = {}
         self._signature: dict[Key, tuple] = {}
         self._desired: dict[Key, dict] = {}
+        self._port_memo: dict[tuple, tuple] = {}
         self._parsed: dict[Key, tuple] = {}
         self._retry: set[Key] = set()
         self.errors: list[str] = []
@@ -392,17 +393,23 @@ class EndpointSliceController(ServiceController):
                 zone = node.zone
         # Simplification: a Pod with no spec.nodeName (never scheduled, impossible once it has an IP in a
         # real cluster) is included without nodeName and zone instead of being skipped.
-        ports = []
-        for sp in svc.ports:
-            number = find_port(pod, sp)
-            if number is None:
-                continue
-            port: dict[str, Any] = {"name": sp.name, "port": number, "protocol": sp.protocol}
-            if sp.app_protocol is not None:
-                port["appProtocol"] = sp.app_protocol
-            ports.append(((sp.name, number, sp.protocol, sp.app_protocol), port))
-        port_key = tuple(sorted((p[0] for p in ports), key=port_sort_key))
-        port_list = [p[1] for p in ports]
+        memo_key = (svc.ports, pod.ports, pod.sidecar_ports)
+        resolved = self._port_memo.get(memo_key)
+        if resolved is None:  # Pods from one template resolve the same way: resolve once
+            ports = []
+            for sp in svc.ports:
+                number = find_port(pod, sp)
+                if number is None:
+                    continue
+                port: dict[str, Any] = {"name": sp.name, "port": number, "protocol": sp.protocol}
+                if sp.app_protocol is not None:
+                    port["appProtocol"] = sp.app_protocol
+                ports.append(((sp.name, number, sp.protocol, sp.app_protocol), port))
+            resolved = (tuple(sorted((p[0] for p in ports), key=port_sort_key)), [p[1] for p in ports])
+            if len(self._port_memo) > 10_000:
+                self._port_memo.clear()
+            self._port_memo[memo_key] = resolved
+        port_key, port_list = resolved
         serving = pod.ready
         terminating = pod.terminating
         ready = svc.publish_not_ready or (serving and not terminating)
