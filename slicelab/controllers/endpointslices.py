@@ -25,7 +25,7 @@ property tests compare both.
 """
 from __future__ import annotations
 
-import ipaddress
+import socket
 from typing import Any
 
 from slicelab.controllers import topology
@@ -61,13 +61,17 @@ def endpoint_identity(ep: dict) -> tuple:
 
 
 def ip_order(identity: tuple) -> tuple:
-    """Numeric IP order for endpoints placed in one sync (documented choice, §12)."""
+    """Numeric IP order for endpoints placed in one sync (documented choice, §12): IPv4 before IPv6,
+    then the address as a number (its packed bytes), then the Pod name."""
     addrs = identity[0]
-    try:
-        first = ipaddress.ip_address(addrs[0]) if addrs else None
-        return (0, first.version, int(first), identity[3]) if first else (1, 0, 0, identity[3])
-    except ValueError:
-        return (1, 0, 0, identity[3])
+    if addrs:
+        text = addrs[0]
+        family = socket.AF_INET6 if ":" in text else socket.AF_INET
+        try:
+            return (0, family == socket.AF_INET6, socket.inet_pton(family, text), identity[3])
+        except OSError:
+            pass
+    return (1, False, b"", identity[3])
 
 
 def _target_ref(ep: dict) -> tuple:
