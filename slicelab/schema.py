@@ -186,6 +186,8 @@ def validate_structure(manifest: Mapping[str, Any]) -> None:
             if field not in known:
                 problem = (str(field), "unknown field (not in the official schema: check spelling and "
                                        "indentation)")
+            elif field in ("apiVersion", "kind") and value == known[field].get("enum", [None])[0]:
+                continue  # the only values the schema allows; nothing more to check
             elif value is not None:
                 problem = _part_problem(kind, field, value)
             if problem:
