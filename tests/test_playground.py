@@ -158,3 +158,25 @@ def test_batch_is_one_transaction_and_refuses_nothing_to_do():
     assert len(lab.cluster.writes) - before == len(event.writes)
     with pytest.raises(ValueError, match="nothing to change"):
         lab.batch()
+
+
+def test_selector_playground_on_an_existing_cluster():
+    require_tool("dot")
+    lab = Lab(replicas=2, kubectl="")
+    lab.add_pods(1, labels={"app": "db"}, prefix="db")
+    play = Playground(lab.cluster, replicas=0, kubectl="get pods --show-labels")
+    assert play.lab.last.title == "start from Service web as it is" and play.lab.last.writes == ()
+    assert "web-1" in drawn(play) and "db-3" in play.pod.options
+    play.new_labels.value = "app=web,tier=canary"
+    play.add_button.click()
+    added = [n for n in play.pod.options if n not in ("web-1", "web-2", "db-3")]
+    assert len(added) == 1 and "tier=canary" in play.kubectl.value
+    play.selector.value = "tier=canary"
+    play.selector_button.click()
+    assert added[0] in drawn(play) and "web-1" not in drawn(play)
+    play.pod.value = "db-3"
+    play.ready_button.click()  # any Pod of the namespace can be poked, selected or not
+    assert "Pod db-3 becomes NotReady" in play.status.value
+    play.new_labels.value = ""
+    play.add_button.click()
+    assert "at least one key=value label" in play.status.value

@@ -150,6 +150,8 @@ class Lab:
                          self._apply([self._service_manifest(target_port)]))
         if replicas:
             self.add_pods(replicas)
+        if not self.events:
+            self._record(f"start from Service {service} as it is", [])
 
     # ------------------------------------------------------------------ state
     @property
@@ -167,6 +169,11 @@ class Lab:
 
     def pod_names(self) -> list[str]:
         return [p["metadata"]["name"] for p in self.pods()]
+
+    def namespace_pod_names(self) -> list[str]:
+        """Every Pod of the namespace, whatever its labels (what a selector can choose from)."""
+        names = [p["metadata"]["name"] for p in self.cluster.get("Pod", namespace=self.namespace)]
+        return sorted(names, key=lambda n: (len(n), n))
 
     def slices(self) -> list[dict]:
         return self.cluster.get("EndpointSlice", namespace=self.namespace,
@@ -437,8 +444,12 @@ class Playground(widgets.VBox):
     def __init__(self, cluster=None, service: str = "web", **options: Any) -> None:
         self.lab = Lab(cluster, service, **options)
         lab = self.lab
-        self.pod = widgets.Dropdown(description="Pod", options=lab.pod_names(), layout={"width": "14em"})
+        self.pod = widgets.Dropdown(description="Pod", options=lab.namespace_pod_names(),
+                                    layout={"width": "14em"})
         self.add_button = widgets.Button(description="Add Pod", icon="plus")
+        self.new_labels = widgets.Text(value=_selector_text(lab.labels), description="labels",
+                                       tooltip="labels of the next Pod, key=value,key=value",
+                                       layout={"width": "16em"})
         self.remove_button = widgets.Button(description="Remove Pod", icon="minus")
         self.ready_button = widgets.Button(description="Flip readiness", icon="heartbeat")
         self.terminate_button = widgets.Button(description="Start termination", icon="power-off")
@@ -462,7 +473,7 @@ class Playground(widgets.VBox):
         self.writes = widgets.HTML()
         self.kubectl = widgets.HTML()
         actions = {
-            self.add_button: lambda: lab.add_pods(1),
+            self.add_button: lambda: lab.add_pods(1, labels=self._new_pod_labels()),
             self.remove_button: lambda: lab.remove_pod(self.pod.value),
             self.ready_button: lambda: lab.flip_readiness(self.pod.value),
             self.terminate_button: lambda: lab.start_termination(self.pod.value),
@@ -477,7 +488,7 @@ class Playground(widgets.VBox):
             button.on_click(lambda _, act=action: self.run(act))
         self.dual_stack.observe(lambda change: self.run(lambda: lab.set_dual_stack(change["new"])), names="value")
         controls = widgets.VBox([
-            widgets.HBox([self.add_button, self.replicas, self.scale_button]),
+            widgets.HBox([self.add_button, self.new_labels, self.replicas, self.scale_button]),
             widgets.HBox([self.pod, self.ready_button, self.terminate_button, self.finish_button,
                           self.remove_button]),
             widgets.HBox([self.selector, self.selector_button, self.target_port, self.target_button]),
@@ -486,6 +497,12 @@ class Playground(widgets.VBox):
         super().__init__([controls, self.status, self.diagram, self.writes, self.kubectl])
         self.add_class("slicelab-playground")
         self.refresh()
+
+    def _new_pod_labels(self) -> dict[str, str]:
+        labels = parse_selector(self.new_labels.value)
+        if not labels:
+            raise ValueError("labels: give the new Pod at least one key=value label")
+        return labels
 
     def run(self, action) -> Event | None:
         """Apply one event; a bad input shows one clear line instead of a traceback."""
@@ -499,11 +516,11 @@ class Playground(widgets.VBox):
 
     def refresh(self) -> None:
         lab = self.lab
-        names = lab.pod_names()
+        names = lab.namespace_pod_names()
         current = self.pod.value
         self.pod.options = names
         self.pod.value = current if current in names else (names[0] if names else None)
-        self.replicas.value = len(names)
+        self.replicas.value = len(lab.pod_names())
         event = lab.last
         if event is None:
             return
