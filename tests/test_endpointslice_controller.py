@@ -444,3 +444,21 @@ def test_service_deleting_creates_nothing():
     svc["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
     writes = c.apply(svc)
     assert verbs(writes) == [] and verbs(writes, "Endpoints") == ["create"]
+
+
+def test_user_edit_of_a_managed_slice_is_reconciled_back(cluster):
+    cluster.apply(pods(0, 3))
+    (s,) = slices(cluster)
+    s["endpoints"] = s["endpoints"][:1]
+    writes = cluster.apply(s)
+    assert [(w["verb"], w["name"], w["controller"]) for w in writes] == [
+        ("update", s["metadata"]["name"], "endpointslice")]
+    assert len(slices(cluster)[0]["endpoints"]) == 3
+
+
+def test_user_deleting_a_managed_slice_gets_it_recreated(cluster):
+    cluster.apply(pods(0, 3))
+    (s,) = slices(cluster)
+    writes = cluster.delete("EndpointSlice", s["metadata"]["name"])
+    assert [(w["verb"], w["kind"]) for w in writes] == [("create", "EndpointSlice")]
+    assert len(slices(cluster)[0]["endpoints"]) == 3
