@@ -194,6 +194,12 @@ class Cluster:
         """Sync errors the controllers reported (e.g. Pods skipped because their Node is unknown)."""
         return list(self._controllers["endpointslice"].errors)
 
+    def controller_events(self) -> list[str]:
+        """Warning events the controllers recorded, oldest first, as `Reason: message` lines
+        (TopologyAwareHintsDisabled, TooManyAddressesToMirror, InvalidIPAddress)."""
+        return list(self._controllers["endpointslice"].events) + \
+            list(self._controllers["endpointslice-mirroring"].events)
+
     # ------------------------------------------------------------------------------------------
     # Transactions
     def _check_controller(self, name: str) -> None:

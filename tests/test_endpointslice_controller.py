@@ -435,7 +435,7 @@ def test_topology_mode_auto_redistributes_hints():
 def test_topology_mode_auto_disabled_when_minimum_does_not_fit():
     c = _auto_cluster("aacc")
     assert all("hints" not in e for e in slices(c)[0]["endpoints"])
-    assert any("TopologyAwareHintsDisabled" in e for e in c._controllers["endpointslice"].events)
+    assert any(e.startswith("TopologyAwareHintsDisabled: ") for e in c.controller_events())
 
 
 def test_service_deleting_creates_nothing():

@@ -103,7 +103,7 @@ def test_at_most_1000_addresses_per_subset():
     c.apply(endpoints("ext", [f"192.0.{i // 250}.{i % 250 + 1}" for i in range(1001)]))
     (s,) = mirrored(c)
     assert len(s["endpoints"]) == 1000
-    assert any("TooManyAddressesToMirror" in e for e in c._controllers["endpointslice-mirroring"].events)
+    assert any(e.startswith("TooManyAddressesToMirror: ") for e in c.controller_events())
 
 
 def test_annotations_copied_except_trigger_time_and_last_applied():
