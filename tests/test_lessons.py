@@ -124,9 +124,16 @@ def test_report_the_number_of_self_check_items(capsys):
     assert sum(counts.values()) >= 4 * len(LESSONS)
 
 
+@pytest.fixture(scope="module")
+def font_cache():
+    """On a fresh machine matplotlib builds its font cache once and says so on stderr: do it here, not in
+    the first lesson that draws a plot."""
+    import matplotlib.font_manager  # noqa: F401  (building the cache is the import's side effect)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", LESSONS, ids=IDS)
-def test_lesson_executes_headless_without_errors_or_warnings(path, tmp_path, venv_bin, monkeypatch):
+def test_lesson_executes_headless_without_errors_or_warnings(path, tmp_path, venv_bin, monkeypatch, font_cache):
     from nbclient import NotebookClient
     monkeypatch.setenv("PATH", f"{venv_bin}:{__import__('os').environ.get('PATH', '')}")
     nb = read(path)
