@@ -190,9 +190,7 @@ class Lab:
         `ports` override container port numbers by name (e.g. {"http": 8081}), `prefix` names them."""
         if count < 1:
             raise ValueError(f"count must be at least 1, not {count}")
-        pods = self.cluster.get("Pod", namespace=None)
-        taken = ({p["metadata"]["name"] for p in pods if p["metadata"].get("namespace") == self.namespace}
-                 | {i.get("ip") for p in pods for i in (p.get("status") or {}).get("podIPs") or []})
+        taken = self._taken()
         manifests = [self._pod_manifest(ready, labels, ports, prefix, taken) for _ in range(count)]
         names = [m["metadata"]["name"] for m in manifests]
         names = ", ".join(names) if len(names) <= 4 else f"{names[0]} … {names[-1]}"
@@ -328,9 +326,7 @@ class Lab:
                                            if c.get("type") != "Ready"] + [{"type": "Ready", "status": "False"}]
             manifests.append(pod)
         if add:
-            pods = self.cluster.get("Pod", namespace=None)
-            taken = ({p["metadata"]["name"] for p in pods}
-                     | {i.get("ip") for p in pods for i in (p.get("status") or {}).get("podIPs") or []})
+            taken = self._taken()
             manifests += [self._pod_manifest(True, taken=taken) for _ in range(add)]
         if not manifests:
             raise ValueError("batch: nothing to change (give add=N or not_ready=[...])")
@@ -360,6 +356,12 @@ class Lab:
                       self.service, note)
         self.events.append(event)
         return event
+
+    def _taken(self) -> set[str]:
+        """Pod names of this namespace and Pod IPs of the whole cluster: new Pods must avoid both."""
+        pods = self.cluster.get("Pod", namespace=None)
+        return ({p["metadata"]["name"] for p in pods if p["metadata"].get("namespace") == self.namespace}
+                | {i.get("ip") for p in pods for i in (p.get("status") or {}).get("podIPs") or []})
 
     def _require(self, name: str | None) -> dict:
         found = self.cluster.get("Pod", namespace=self.namespace, name=name) if name else []
