@@ -6,6 +6,12 @@ names from generateName), stores the objects, then runs every active controller 
 endpoints, endpointslice, endpointslice-mirroring, garbage-collector. Each controller write is recorded
 in `writes` (and returned by the call that caused it).
 
+`delete(kind, name)` removes an object at once; `delete("Pod", name, graceful=True)` only marks it
+terminating (deletionTimestamp), as the API server does while the kubelet stops the containers.
+`pause_controller`/`resume_controller` hold a controller back (it keeps noticing changes) — the seed
+story shows Endpoints one step before EndpointSlices. `controller_errors()` and `controller_events()`
+report what a controller would log or record as a Warning event.
+
 Simulated time starts at 2026-01-01T00:00:00Z and moves only with `tick`. Random choices (slice
 names, ClusterIPs, uids) come from generators seeded by `seed`, so a run is reproducible.
 """

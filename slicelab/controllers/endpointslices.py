@@ -18,6 +18,12 @@ Orders real Kubernetes leaves open (§12), chosen here and stable:
 - existing slices are walked in name order; ties among equally full slices go to the first by name;
 - address types are reconciled in `spec.ipFamilies` order; per type creates, then updates, then deletes.
 
+Nodes: an endpoint's zone comes from its Node's `topology.kubernetes.io/zone` label. A Pod naming a Node
+that does not exist is skipped (unless publishNotReadyAddresses) and the sync reports an error, as in
+Kubernetes (`Cluster.controller_errors()`); it is retried in the next transaction. Simplification: a Pod
+with no `spec.nodeName` at all (never scheduled — impossible in a real cluster once it has an IP) is
+included without nodeName and zone, so lessons may leave Nodes out.
+
 Incremental syncs: when only Pods changed since the last sync (same Service spec, same Nodes, nobody
 else touched the slices), only the slices holding changed endpoints are examined. This gives exactly
 the result of the full algorithm, because every other endpoint is still desired and unchanged; the
