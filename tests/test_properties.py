@@ -123,7 +123,7 @@ def v1_view(c: slicelab.Cluster, svc: str):
     return items[0].get("subsets") if items else None
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(events)
 def test_invariants_after_every_transaction(sequence):
     c = slicelab.Cluster(max_endpoints_per_slice=MAX, seed=1)
@@ -142,7 +142,7 @@ def test_invariants_after_every_transaction(sequence):
         assert c.apply(c.get("Service") + c.get("Pod") + c.get("Node")) == []
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(events)
 def test_incremental_sync_is_exactly_the_full_algorithm(sequence):
     """Examining only slices with changed endpoints gives the very same writes and slices."""
@@ -158,7 +158,7 @@ def test_incremental_sync_is_exactly_the_full_algorithm(sequence):
     assert c.get("Endpoints") == twin.get("Endpoints")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(events)
 def test_incremental_equals_from_scratch(sequence):
     c = slicelab.Cluster(max_endpoints_per_slice=MAX, seed=1)
