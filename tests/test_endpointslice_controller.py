@@ -462,3 +462,14 @@ def test_user_deleting_a_managed_slice_gets_it_recreated(cluster):
     writes = cluster.delete("EndpointSlice", s["metadata"]["name"])
     assert [(w["verb"], w["kind"]) for w in writes] == [("create", "EndpointSlice")]
     assert len(slices(cluster)[0]["endpoints"]) == 3
+
+
+def test_topology_mode_auto_keeps_valid_hints_of_unchanged_slices():
+    c = slicelab.Cluster(max_endpoints_per_slice=3)
+    c.apply([node("na", zone="zone-a", cpu=4), node("nb", zone="zone-b", cpu=4), node("nc", zone="zone-c", cpu=4),
+             service("my-service", selector=WEB, annotations={"service.kubernetes.io/topology-mode": "Auto"})])
+    c.apply([pod(f"p{i}", ip(i), labels=WEB, node=f"n{z}") for i, z in enumerate("aabbcc")])
+    assert all(e["hints"] == {"forZones": [{"name": e["zone"]}]} for s in slices(c) for e in s["endpoints"])
+    writes = c.apply(pod("p9", ip(9), labels=WEB, node="na"))
+    assert verbs(writes) == ["create"]  # both full slices keep their (still valid) hints untouched
+    assert all(e["hints"] == {"forZones": [{"name": e["zone"]}]} for s in slices(c) for e in s["endpoints"])
