@@ -21,7 +21,6 @@ import contextlib
 import gc
 import ipaddress
 import random
-import uuid
 from datetime import datetime, timedelta
 from typing import Any, Iterator, Mapping
 
@@ -306,7 +305,10 @@ class Cluster:
                 cond["lastTransitionTime"] = format_time(self.now)
 
     def _new_uid(self) -> str:
-        return str(uuid.UUID(int=self._rng_uids.getrandbits(128), version=4))
+        """A random (version 4) UUID drawn from the seeded generator."""
+        bits = (self._rng_uids.getrandbits(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
+        text = f"{bits:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
     # ------------------------------------------------------------------------------------------
     # Storage (used by apply/delete and by the controllers)

@@ -15,7 +15,7 @@ import pickle
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 import yaml
 
@@ -185,16 +185,16 @@ def _copy_tree(value: Any) -> Any:
 # --------------------------------------------------------------------------------------------------
 # Facts: what the controllers read, extracted once per stored object.
 
-@dataclass(frozen=True, slots=True)
-class ContainerPort:
+class ContainerPort(NamedTuple):
     name: str
     port: int
     protocol: str
 
 
-@dataclass(frozen=True, slots=True)
-class PodFacts:
-    """The endpoint-relevant state of a Pod (kubernetes-semantics.md §1.5, §2.1, §3.3)."""
+class PodFacts(NamedTuple):
+    """The endpoint-relevant state of a Pod (kubernetes-semantics.md §1.5, §2.1, §3.3).
+
+    A NamedTuple rather than a dataclass: one is built per stored Pod, and tuples are cheapest."""
 
     namespace: str
     name: str

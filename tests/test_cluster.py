@@ -83,6 +83,14 @@ def test_dual_stack_service_gets_two_cluster_ips():
     assert ":" in spec["clusterIPs"][1] and spec["clusterIPs"][1].startswith("fd00:10:96::")
 
 
+def test_assigned_uids_are_version_4_uuids():
+    import uuid
+    c = slicelab.Cluster()
+    c.apply([pod(f"p{i}", f"10.0.0.{i + 1}") for i in range(20)])
+    uids = [uuid.UUID(p["metadata"]["uid"]) for p in c.get("Pod")]
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in uids) and len(set(uids)) == 20
+
+
 def test_given_uid_is_kept():
     c = slicelab.Cluster()
     m = pod("p", "10.0.0.1")
