@@ -221,7 +221,7 @@ class Cluster:
     def _prepare(self, manifest: Mapping[str, Any], pending: dict) -> tuple[str, Key, dict]:
         """Copy a validated manifest and apply the API server's defaulting."""
         kind, _, _ = identify(manifest)
-        m = copy_manifest(dict(manifest))
+        m = copy_manifest(manifest)
         meta = m.setdefault("metadata", {})
         if NAMESPACED[kind]:
             meta["namespace"] = meta.get("namespace") or "default"
