@@ -119,13 +119,14 @@ def assert_hides(paths: list[Path], secret: Path) -> None:
 
 def bwrap_command(bwrap: str, plan: Path, home: Path | None, limits: Limits) -> list[str]:
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-            "--die-with-parent", "--new-session", "--clearenv", *_system_binds()]
+            "--die-with-parent", "--new-session", "--clearenv", *_system_binds(),
+            # /tmp first: binds made after it stay visible even when the venv itself lives under /tmp
+            "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
     for root in python_roots():
         args += ["--ro-bind", str(root), str(root)]
     for name in ("autograder", "slicelab"):
         args += ["--ro-bind", str(package_dir(name)), f"{KIT}/{name}"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
-             "--ro-bind", str(plan), "/opt/plan.json"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--ro-bind", str(plan), "/opt/plan.json"]
     if home is not None:
         args += ["--ro-bind", str(home), HOME, "--chdir", HOME]
     else:
