@@ -36,7 +36,8 @@ $(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-install
 
 $(VENV)/.stamp-extensions: $(VENV)/.stamp-install
 	for ext in formgrader assignment_list course_list validate_assignment; do \
-	  jupyter server extension enable --sys-prefix nbgrader.server_extensions.$$ext >/dev/null || exit 1; done
+	  jupyter server extension enable --sys-prefix nbgrader.server_extensions.$$ext >/dev/null 2>&1 \
+	    || { echo "error: could not enable nbgrader's $$ext server extension" >&2; exit 1; }; done
 	jupyter labextension enable --level=sys_prefix @jupyter/nbgrader >/dev/null
 	jupyter labextension enable --level=sys_prefix @jupyter-widgets/jupyterlab-manager >/dev/null
 	jupyter labextension list 2>&1 | grep -q '@jupyter/nbgrader.*enabled' \
