@@ -21,7 +21,7 @@ import yaml
 from conftest import IN_CI, REPO, require_tool
 
 # conda-forge names that differ from the PyPI names in pyproject.toml
-CONDA_TO_PYPI = {"python-graphviz": "graphviz"}
+CONDA_TO_PYPI = {"python-graphviz": "graphviz", "python-fastjsonschema": "fastjsonschema"}
 CONDA_ONLY = {"python", "graphviz", "pip"}  # the interpreter, the `dot` binary, the installer
 
 
