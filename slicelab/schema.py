@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import importlib.util
+
 import fastjsonschema
-import kubernetes_validate
 
 from slicelab.errors import ManifestError
 from slicelab.validation import identify
@@ -36,7 +37,12 @@ _REF = re.compile(r"#/\$defs/([^\"]+)")
 
 
 def schema_dir(strict: bool = True) -> Path:
-    base = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    # Only the schema files are needed: finding the package without importing it spares every
+    # `import slicelab` the seconds jsonschema takes to load.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or spec.origin is None:
+        raise ManifestError("the official Kubernetes schemas are missing: pip install kubernetes-validate")
+    base = Path(spec.origin).parent / "kubernetes-json-schema"
     return base / f"v{SCHEMA_VERSION}-local{'-strict' if strict else ''}"
 
 
