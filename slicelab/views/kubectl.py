@@ -291,8 +291,12 @@ def _not_found(resource: Resource, name: str) -> str:
     return f'Error from server (NotFound): {resource.plural} "{name}" not found'
 
 
-def _fetch(cluster: ClusterView, cmd: Command) -> tuple[list[tuple[Resource, dict]], list[str]]:
-    """Objects in request order (each type's list sorted like the API server), and NotFound errors."""
+def _fetch(cluster: ClusterView, cmd: Command, prefix_match: bool = False
+           ) -> tuple[list[tuple[Resource, dict]], list[str]]:
+    """Objects in request order (each type's list sorted like the API server), and NotFound errors.
+
+    With `prefix_match` (describe), a missing name falls back to every object whose name starts with it.
+    """
     found: list[tuple[Resource, dict]] = []
     errors: list[str] = []
     for resource, name in cmd.requests:
@@ -302,8 +306,11 @@ def _fetch(cluster: ClusterView, cmd: Command) -> tuple[list[tuple[Resource, dic
             found.extend((resource, obj) for obj in sorted(objs, key=_sort_key))
             continue
         objs = cluster.get(resource.kind, namespace=ns, name=name)
+        if not objs and prefix_match:
+            objs = [obj for obj in sorted(cluster.get(resource.kind, namespace=ns), key=_sort_key)
+                    if (obj.get("metadata") or {}).get("name", "").startswith(name)]
         if objs:
-            found.append((resource, objs[0]))
+            found.extend((resource, obj) for obj in (objs if prefix_match else objs[:1]))
         else:
             errors.append(_not_found(resource, name))
     return found, errors
@@ -623,24 +630,7 @@ def describe(cluster: ClusterView, resource_kind: str, obj: Mapping[str, Any], s
 
 def _describe(cluster: ClusterView, cmd: Command) -> str:
     """Exact name first; if missing, every object whose name starts with it (kubectl's prefix rule)."""
-    found: list[tuple[Resource, Mapping[str, Any]]] = []
-    errors: list[str] = []
-    for resource, name in cmd.requests:
-        ns = _namespace_arg(cmd, resource)
-        if name is None:
-            objs = cluster.get(resource.kind, namespace=ns, label_selector=cmd.selector)
-            found.extend((resource, obj) for obj in sorted(objs, key=_sort_key))
-            continue
-        exact = cluster.get(resource.kind, namespace=ns, name=name)
-        if exact:
-            found.append((resource, exact[0]))
-            continue
-        prefixed = [obj for obj in sorted(cluster.get(resource.kind, namespace=ns), key=_sort_key)
-                    if (obj.get("metadata") or {}).get("name", "").startswith(name)]
-        if prefixed:
-            found.extend((resource, obj) for obj in prefixed)
-        else:
-            errors.append(_not_found(resource, name))
+    found, errors = _fetch(cluster, cmd, prefix_match=True)
     if not found and not errors:
         return _no_resources(cmd)
     texts = [describe(cluster, resource.kind, obj, cmd.show_events) for resource, obj in found]
