@@ -12,6 +12,7 @@ is stopped (and its kernels with it) when the block ends, even if the test fails
 from __future__ import annotations
 
 import json
+import re
 import os
 import secrets
 import shutil
@@ -124,3 +125,18 @@ def _stop(proc: subprocess.Popen) -> None:
     except (ProcessLookupError, PermissionError):
         pass
     proc.wait(timeout=10)
+
+
+IDLE = re.compile(r"\|\s*Idle")
+
+
+def open_and_run_all(page, lab: LabServer, notebook: str, timeout_ms: int = 60_000) -> None:
+    """Open a notebook in JupyterLab and press Run → Run All Cells once the kernel is connected.
+
+    JupyterLab says Idle before the kernel is connected, so wait for the status bar's "| Idle" first.
+    """
+    page.set_default_timeout(timeout_ms)
+    page.goto(lab.url_for(f"lab/tree/{notebook}"))
+    page.get_by_text(IDLE).first.wait_for()
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()

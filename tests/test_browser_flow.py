@@ -10,7 +10,7 @@ import re
 import pytest
 
 from conftest import REPO, require_tool
-from labserver import lab_server
+from labserver import IDLE, lab_server, open_and_run_all
 
 NOTEBOOK = "01-the-flow-step-by-step.ipynb"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -21,15 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_open_run_and_step_notebook_01(page):
     require_tool("jupyter-lab")
     with lab_server(copy=[REPO / "notebooks" / NOTEBOOK]) as lab:
-        page.set_default_timeout(60_000)
-        page.goto(lab.url_for(f"lab/tree/{NOTEBOOK}"))
-        # JupyterLab says Idle before the kernel is connected: wait for the status bar's "| Idle"
-        page.get_by_text(re.compile(r"\|\s*Idle")).first.wait_for()
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        open_and_run_all(page, lab, NOTEBOOK)
         first = page.locator(".slicelab-stepper").first
         first.locator(".slicelab-view-status").get_by_text("Step 0 of 12").wait_for()
-        page.get_by_text(re.compile(r"\|\s*Idle")).first.wait_for()
+        page.get_by_text(IDLE).first.wait_for()
         next_button = first.get_by_role("button", name="Next")
         for _ in range(3):
             next_button.click()

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import REPO, require_tool
-from labserver import lab_server
+from labserver import IDLE, lab_server, open_and_run_all
 
 NOTEBOOK = "04-endpointslices.ipynb"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -24,14 +24,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_playground_buttons_and_a_self_check(page):
     require_tool("jupyter-lab")
     with lab_server(copy=[REPO / "notebooks" / NOTEBOOK]) as lab:
-        page.set_default_timeout(90_000)
-        page.goto(lab.url_for(f"lab/tree/{NOTEBOOK}"))
-        page.get_by_text(re.compile(r"\|\s*Idle")).first.wait_for()
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        open_and_run_all(page, lab, NOTEBOOK, timeout_ms=90_000)
         play = page.locator(".slicelab-playground").first
         play.get_by_text("Event: add 6 Pods").wait_for()
-        page.get_by_text(re.compile(r"\|\s*Idle")).first.wait_for()
+        page.get_by_text(IDLE).first.wait_for()
         play.scroll_into_view_if_needed()
         # 6 Pods, 4 per slice: two slices. One more Pod fits into the slice of 2.
         assert "Service shop has 2 EndpointSlices" in play.locator("figcaption").text_content()
