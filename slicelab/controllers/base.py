@@ -9,8 +9,7 @@ check this).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from slicelab.controllers.pods import endpoint_relevant
 
@@ -20,9 +19,10 @@ if TYPE_CHECKING:
 Key = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class Change:
-    """One stored change: `old`/`new` are manifests (None for create/delete), facts alongside."""
+class Change(NamedTuple):
+    """One stored change: `old`/`new` are manifests (None for create/delete), facts alongside.
+
+    A NamedTuple (immutable, like the frozen dataclass it was): one is built per stored object."""
 
     kind: str
     key: Key
@@ -84,11 +84,13 @@ class ServiceController(Controller):
                 if svc.selector is None:
                     continue
                 key = (ns, svc.name)
+                if key in work and work[key] is None:
+                    continue  # recomputed from scratch anyway
                 wanted = svc.selector.items()
                 hit = {name for name, (old, new) in changes
                        if (old is not None and wanted <= old.labels.items())
                        or (new is not None and wanted <= new.labels.items())}
-                if hit and work.get(key, ()) is not None:
+                if hit:
                     work.setdefault(key, set()).update(hit)
         self._full.clear()
         self._pod_changes.clear()

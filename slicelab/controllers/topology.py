@@ -61,6 +61,8 @@ def apply_hints(svc: ServiceFacts, mode: str | None, plan: "Plan", nodes: Mappin
         topology_auto.add_hints(plan, nodes, events if events is not None else [])
         return
     for rec in plan.creates + plan.updates:
+        if mode is None and not any("hints" in ep for ep in rec.endpoints.values()):
+            continue  # no hints wanted and none there: every endpoint stays as it is
         rec.endpoints = {i: _with_hints(ep, _own_hints(ep, mode)) for i, ep in rec.endpoints.items()}
     if not check_unchanged:
         return

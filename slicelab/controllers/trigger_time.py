@@ -36,7 +36,8 @@ class TriggerTimeTracker:
         self._pod_times[key] = now
         if not candidates:
             return None
-        return format_time_nano(min(parse_time(t) for t in candidates))
+        # Pods of one rollout share few distinct timestamps: parse each distinct one once.
+        return format_time_nano(min(parse_time(t) for t in set(candidates)))
 
     def forget_pods(self, service: ServiceFacts, names: Iterable[str]) -> None:
         seen = self._pod_times.get((service.namespace, service.name), {})
