@@ -33,8 +33,8 @@ from slicelab.controllers.mirroring import MirroringController
 from slicelab.errors import ManifestError, NotFoundError
 from slicelab.names import generate_name
 from slicelab.objects import (API_VERSIONS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, NAMESPACED,
-                              canonical_kind, copy_manifest, default_endpoints, default_endpointslice,
-                              default_pod, default_service, format_time, load_manifests, node_facts,
+                              canonical_kind, copy_manifest, copy_pod, default_endpoints, default_endpointslice,
+                              default_service, format_time, load_manifests, node_facts,
                               pod_facts, service_facts)
 from slicelab.selectors import matches, parse_selector
 from slicelab.schema import validate_structure
@@ -221,7 +221,7 @@ class Cluster:
     def _prepare(self, manifest: Mapping[str, Any], pending: dict) -> tuple[str, Key, dict]:
         """Copy a validated manifest and apply the API server's defaulting."""
         kind, _, _ = identify(manifest)
-        m = copy_manifest(manifest)
+        m = copy_pod(manifest) if kind == "Pod" else copy_manifest(manifest)  # copy_pod: defaulted
         meta = m.setdefault("metadata", {})
         if NAMESPACED[kind]:
             meta["namespace"] = meta.get("namespace") or "default"
@@ -244,7 +244,6 @@ class Cluster:
             self._carry_cluster_ip(m, existing)
             default_service(m, lambda family, requested: self._allocate_ip(m, family, requested, existing))
         elif kind == "Pod":
-            default_pod(m)
             self._default_ready_time(m, existing)
         elif kind == "EndpointSlice":
             default_endpointslice(m)

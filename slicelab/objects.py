@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import marshal
 import pickle
 import re
 from dataclasses import dataclass
@@ -167,11 +168,50 @@ def ip_family(text: str) -> str | None:
 
 
 def copy_manifest(manifest: Any) -> Any:
-    """A deep copy of JSON-like data; pickle's C code is several times faster than copy.deepcopy."""
+    """A deep copy of JSON-like data.
+
+    marshal (plain dicts, lists, strings, numbers only) is the fastest copier in the standard library
+    and re-uses interned strings such as the keys, so 100,000 stored Pods do not each hold their own
+    "apiVersion"; pickle's C code takes anything else (subclasses), still faster than copy.deepcopy."""
+    try:
+        return marshal.loads(marshal.dumps(manifest))
+    except (ValueError, TypeError, RecursionError):
+        pass
     try:
         return pickle.loads(pickle.dumps(manifest, pickle.HIGHEST_PROTOCOL))
     except (pickle.PicklingError, TypeError, AttributeError):
         return _copy_tree(manifest)
+
+
+_SHARED_POD_SPECS: dict[bytes, dict] = {}
+
+
+def copy_pod(manifest: Mapping[str, Any]) -> dict:
+    """`default_pod(copy_manifest(manifest))`, with the defaulted spec shared by every Pod copied with an
+    identical spec (the exact value, types and key order included).
+
+    Pods from one template differ only in metadata and status: sharing their spec saves copying and
+    defaulting it again and most of its memory. The Cluster never changes a stored manifest in place
+    (updates store a new one; `get` hands out deep copies), so the sharing is invisible."""
+    spec = manifest.get("spec")
+    key = None
+    if type(spec) is dict:
+        try:
+            key = marshal.dumps(spec)
+        except ValueError:  # not plain JSON-like data
+            key = None
+    if key is None:
+        return default_pod(copy_manifest(manifest))
+    shared = _SHARED_POD_SPECS.get(key)
+    if shared is None:
+        shared = default_pod_spec(copy_manifest(spec))
+        if len(_SHARED_POD_SPECS) > 10_000:
+            _SHARED_POD_SPECS.clear()
+            _SHARED_SPEC_FACTS.clear()
+        _SHARED_POD_SPECS[key] = shared
+        _SHARED_SPEC_FACTS[id(shared)] = (shared, _spec_facts(shared))
+    rest = copy_manifest({k: v for k, v in manifest.items() if k != "spec"})
+    return default_pod_status({k: shared if k == "spec" else rest[k] for k in manifest})
 
 
 def _copy_tree(value: Any) -> Any:
@@ -286,16 +326,27 @@ def pod_facts(m: Mapping[str, Any]) -> PodFacts:
         if cond.get("type") == "Ready":
             ready = cond.get("status") == "True"
             since = cond.get("lastTransitionTime")
+    node_name, hostname, subdomain, ports, sidecar_ports = _spec_facts(spec)
     return PodFacts(
-        namespace=meta.get("namespace", "default"), name=meta["name"], uid=meta.get("uid", ""),
-        labels=dict(meta.get("labels") or {}), ips=tuple(ips), phase=status.get("phase", "Pending"),
-        ready=ready, ready_since=since, terminating=bool(meta.get("deletionTimestamp")),
-        node_name=spec.get("nodeName") or "", hostname=spec.get("hostname") or "",
-        subdomain=spec.get("subdomain") or "",
-        ports=_container_ports(spec.get("containers") or []),
-        sidecar_ports=_container_ports(c for c in spec.get("initContainers") or []
-                                       if c.get("restartPolicy") == "Always"),
-    )
+        meta.get("namespace", "default"), meta["name"], meta.get("uid", ""), dict(meta.get("labels") or {}),
+        tuple(ips), status.get("phase", "Pending"), ready, since, bool(meta.get("deletionTimestamp")),
+        node_name, hostname, subdomain, ports, sidecar_ports)
+
+
+# id of a shared spec (copy_pod) -> (that spec, its facts). Only shared specs are remembered: they are
+# never changed in place, while a caller's own manifest might be. The entry holds the spec, so the id
+# cannot be reused by another object while the entry exists.
+_SHARED_SPEC_FACTS: dict[int, tuple[Mapping, tuple]] = {}
+
+
+def _spec_facts(spec: Mapping[str, Any]) -> tuple:
+    """(nodeName, hostname, subdomain, ports, sidecar ports) of a Pod spec."""
+    hit = _SHARED_SPEC_FACTS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    return (spec.get("nodeName") or "", spec.get("hostname") or "", spec.get("subdomain") or "",
+            _container_ports(spec.get("containers") or []),
+            _container_ports(c for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"))
 
 
 def _container_ports(containers: Iterable[Mapping[str, Any]]) -> tuple[ContainerPort, ...]:
@@ -397,12 +448,20 @@ def default_service(m: dict, allocate_ip) -> dict:
 
 def default_pod(m: dict) -> dict:
     """API-server defaulting of the fields the controllers read: container port protocols, phase."""
-    spec = m.setdefault("spec", {})
+    default_pod_spec(m.setdefault("spec", {}))
+    return default_pod_status(m)
+
+
+def default_pod_spec(spec: dict) -> dict:
     for key in ("containers", "initContainers"):
         for c in spec.get(key) or []:
             for p in c.get("ports") or []:
                 p.setdefault("protocol", "TCP")
     spec.setdefault("restartPolicy", "Always")
+    return spec
+
+
+def default_pod_status(m: dict) -> dict:
     status = m.setdefault("status", {})
     status.setdefault("phase", "Pending")
     pod_ip = status.get("podIP")

@@ -131,7 +131,20 @@ def _shape_only(kind: str, field: str) -> bool:
     return not any(f'"{rule}"' in text for rule in _VALUE_RULES)
 
 
+# Leaves of the exact built-in types, shaped without a call (subclasses take the general path below).
+_LEAF_SHAPES = {str: "s", bool: "b", int: "i", type(None): "n"}
+
+
 def _shape(value: Any) -> Any:
+    leaf = _LEAF_SHAPES
+    if type(value) is dict:  # the common case, same result as the general path, in one pass
+        return tuple([(k, leaf[type(v)] if type(v) in leaf else _shape(v)) for k, v in value.items()])
+    if type(value) is list:
+        return ("[", *[leaf[type(v)] if type(v) in leaf else _shape(v) for v in value])
+    return _shape_general(value)
+
+
+def _shape_general(value: Any) -> Any:
     if isinstance(value, dict):  # insertion order kept: another order only costs a cache miss
         return tuple([(k, _shape(v)) for k, v in value.items()])
     if isinstance(value, list):
