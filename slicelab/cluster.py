@@ -24,6 +24,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any, Iterator, Mapping
 
+from slicelab.admission import validate
 from slicelab.clock import START, Clock
 from slicelab.controllers.base import Change, Controller, Key
 from slicelab.controllers.endpoints import EndpointsController
@@ -37,8 +38,7 @@ from slicelab.objects import (API_VERSIONS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME
                               default_service, format_time, load_manifests, node_facts,
                               pod_facts, service_facts)
 from slicelab.selectors import matches, parse_selector
-from slicelab.schema import validate_structure
-from slicelab.validation import check_kind, identify, validate_manifest
+from slicelab.validation import identify
 
 SERVICE_CIDRS = {"IPv4": ipaddress.ip_network("10.96.0.0/12"), "IPv6": ipaddress.ip_network("fd00:10:96::/108")}
 CONTROLLER_ORDER = ("endpoints", "endpointslice", "endpointslice-mirroring", "garbage-collector")
@@ -115,9 +115,7 @@ class Cluster:
 
     def _apply(self, manifests: list[dict]) -> list[dict]:
         for manifest in manifests:
-            ident = check_kind(manifest)
-            validate_structure(manifest)
-            validate_manifest(manifest, ident)
+            validate(manifest)
         allocated = set(self._allocated_ips)
         staged: list[tuple[str, Key, dict]] = []
         pending: dict[tuple[str, Key], dict] = {}

@@ -281,6 +281,12 @@ def _validate_pod_spec(c: Checker, spec: Mapping) -> None:
 def _validate_pod_status(c: Checker, m: Mapping) -> None:
     status = c.mapping(m.get("status"), "status")
     c.one_of(status.get("phase"), POD_PHASES, "status.phase")
+    _validate_pod_ips(c, status)
+    _validate_conditions(c, status)
+
+
+def _validate_pod_ips(c: Checker, status: Mapping) -> None:
+    """status.podIP and status.podIPs: valid addresses, one per family, podIP first."""
     pod_ip = status.get("podIP")
     if pod_ip is not None and pod_ip != "":
         c.ip(pod_ip, "status.podIP")
@@ -296,7 +302,6 @@ def _validate_pod_status(c: Checker, m: Mapping) -> None:
     if pod_ip and ips and pod_ip != ips[0]["ip"] and \
             ipaddress.ip_address(pod_ip) != ipaddress.ip_address(ips[0]["ip"]):
         c.fail("status.podIP", f"must equal status.podIPs[0].ip ({ips[0]['ip']}), got {pod_ip!r}")
-    _validate_conditions(c, status)
 
 
 def _validate_conditions(c: Checker, status: Mapping) -> None:
