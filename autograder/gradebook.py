@@ -66,6 +66,25 @@ def _in(folder: Path):
         os.environ["PATH"] = path
 
 
+@contextmanager
+def _one_transaction(session):
+    """Make nbgrader's several commits for one student a single SQLite transaction.
+
+    nbgrader's API commits after creating a submission and again after its grades; a grader killed in
+    between would leave a submission scored 0. Inside this block its commits only flush, and one commit
+    at the end makes the student's rows appear all at once — or, after a kill, not at all.
+    """
+    session.commit = session.flush
+    try:
+        yield
+    except BaseException:
+        del session.commit
+        session.rollback()
+        raise
+    del session.commit
+    session.commit()
+
+
 class GradebookWriter:
     """Writes result records into nbgrader's gradebook, one transaction per student."""
 
@@ -86,19 +105,20 @@ class GradebookWriter:
     def write(self, record: dict) -> None:
         gradebook = self.gradebook
         student = record["student_id"]
-        gradebook.update_or_create_student(student)
-        with warnings.catch_warnings():
-            # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; the rows are right.
-            warnings.simplefilter("ignore")
-            gradebook.update_or_create_submission(self.assignment, student)
-        for notebook in record["notebooks"]:
-            for cell in notebook["cells"]:
-                try:
-                    grade = gradebook.find_grade(cell["grade_id"], notebook["name"], self.assignment, student)
-                except self._missing:
-                    continue
-                grade.auto_score = cell["points"]
-        gradebook.db.commit()
+        with _one_transaction(gradebook.db):
+            gradebook.update_or_create_student(student)
+            with warnings.catch_warnings():
+                # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; the rows are right.
+                warnings.simplefilter("ignore")
+                gradebook.update_or_create_submission(self.assignment, student)
+            for notebook in record["notebooks"]:
+                for cell in notebook["cells"]:
+                    try:
+                        grade = gradebook.find_grade(cell["grade_id"], notebook["name"], self.assignment,
+                                                     student)
+                    except self._missing:
+                        continue
+                    grade.auto_score = cell["points"]
 
     def write_autograded(self, record: dict) -> list[Path]:
         """nbgrader's ``autograded/<student>/<assignment>/<notebook>.ipynb``, so formgrader (manual

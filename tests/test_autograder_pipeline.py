@@ -237,3 +237,21 @@ def test_autograded_notebooks_for_formgrader_hold_answers_and_verdicts_never_hid
     failed = by_id["q2-test-hidden"]["outputs"][0]
     assert failed["output_type"] == "error" and failed["evalue"].startswith("q2 mixed: your code raised")
     assert "HIDDEN" not in json.dumps(nb) and "count_ready([{" not in json.dumps(nb)
+
+
+def test_a_gradebook_write_is_one_transaction(course, monkeypatch):
+    """nbgrader commits a new submission before its grades; a failure (or a kill) in between must not
+    leave the student in the gradebook with a score of 0."""
+    writer = GradebookWriter(course, "demo")
+    try:
+        def broken(*args, **kwargs):
+            raise RuntimeError("the grader died here")
+
+        monkeypatch.setattr(writer.gradebook, "find_grade", broken)
+        record = {"student_id": "half-written", "notebooks": [
+            {"name": "demo", "cells": [{"grade_id": "q1-test", "points": 1.0}]}]}
+        with pytest.raises(RuntimeError):
+            writer.write(record)
+    finally:
+        writer.close()
+    assert "half-written" not in gradebook_scores(course)
