@@ -38,7 +38,6 @@ from slicelab.objects import (API_VERSIONS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME
                               default_service, format_time, load_manifests, node_facts,
                               pod_facts, service_facts)
 from slicelab.selectors import matches, parse_selector
-from slicelab.validation import identify
 
 SERVICE_CIDRS = {"IPv4": ipaddress.ip_network("10.96.0.0/12"), "IPv6": ipaddress.ip_network("fd00:10:96::/108")}
 CONTROLLER_ORDER = ("endpoints", "endpointslice", "endpointslice-mirroring", "garbage-collector")
@@ -218,7 +217,7 @@ class Cluster:
 
     def _prepare(self, manifest: Mapping[str, Any], pending: dict) -> tuple[str, Key, dict]:
         """Copy a validated manifest and apply the API server's defaulting."""
-        kind, _, _ = identify(manifest)
+        kind = manifest["kind"]  # validated: one of API_VERSIONS
         m = copy_pod(manifest) if kind == "Pod" else copy_manifest(manifest)  # copy_pod: defaulted
         meta = m.setdefault("metadata", {})
         if NAMESPACED[kind]:

@@ -210,8 +210,9 @@ def copy_pod(manifest: Mapping[str, Any]) -> dict:
             _SHARED_SPEC_FACTS.clear()
         _SHARED_POD_SPECS[key] = shared
         _SHARED_SPEC_FACTS[id(shared)] = (shared, _spec_facts(shared))
-    rest = copy_manifest({k: v for k, v in manifest.items() if k != "spec"})
-    return default_pod_status({k: shared if k == "spec" else rest[k] for k in manifest})
+    copied = copy_manifest({k: None if k == "spec" else v for k, v in manifest.items()})
+    copied["spec"] = shared  # in the place the spec had
+    return default_pod_status(copied)
 
 
 def _copy_tree(value: Any) -> Any:

@@ -42,7 +42,8 @@ def primary_family(service: ServiceFacts, pod: PodFacts) -> str | None:
 def contribution(service: ServiceFacts, pod: PodFacts, memo: dict | None = None):
     """What one Pod adds to the Service's Endpoints, or None (§2.1–2.4).
 
-    The value is (sort key, address dict, ready, ((port key, port dict), ...)).
+    The value is (sort key, address dict, ready, ((port key, port dict), ...)). `memo` holds the ports
+    resolved for this Service's ports and headlessness (see `port_memo`), by the Pods' container ports.
     """
     if not pod.eligible(service.publish_not_ready):
         return None
@@ -50,7 +51,7 @@ def contribution(service: ServiceFacts, pod: PodFacts, memo: dict | None = None)
     ip = pod.ip_of(family) if family else None
     if ip is None:
         return None
-    memo_key = (service.ports, service.headless, pod.ports, pod.sidecar_ports)
+    memo_key = (pod.ports, pod.sidecar_ports)
     ports = memo.get(memo_key) if memo is not None else None
     if ports is None:
         ports = _resolve_ports(service, pod)
@@ -68,6 +69,13 @@ def contribution(service: ServiceFacts, pod: PodFacts, memo: dict | None = None)
     address["targetRef"] = {"kind": "Pod", "namespace": pod.namespace, "name": pod.name, "uid": pod.uid}
     ready = service.publish_not_ready or pod.ready
     return ((ip.encode(), pod.uid), address, ready, ports)
+
+
+def port_memo(memos: dict, service: ServiceFacts) -> dict:
+    """The `contribution` memo for this Service's ports (one per distinct ports and headlessness)."""
+    if len(memos) > 1000:
+        memos.clear()
+    return memos.setdefault((service.ports, service.headless), {})
 
 
 def _resolve_ports(service: ServiceFacts, pod: PodFacts) -> tuple:
@@ -182,19 +190,19 @@ class Packing:
                 rows.setdefault(pkey, []).append((key, address, ready))
                 self.port_dicts.setdefault(pkey, pdict)
         for pkey, entries in rows.items():
-            entries.sort(key=lambda e: e[0])
+            entries.sort(key=_first)
             pa = self.ports[pkey] = PortAddresses()
-            for key, address, ready in entries:
-                if key in pa.members:
-                    self.collision = True
-                pa.members[key] = ready
-                pa.digest ^= hash((key, ready))
-                if ready:
-                    pa.ready_keys.append(key)
-                    pa.ready.append(address)
-                else:
-                    pa.not_ready_keys.append(key)
-                    pa.not_ready.append(address)
+            pa.members = {key: ready for key, _, ready in entries}
+            if len(pa.members) < len(entries):
+                self.collision = True
+            digest = 0
+            for entry in entries:
+                digest ^= hash((entry[0], entry[2]))
+            pa.digest = digest
+            pa.ready_keys = [key for key, _, ready in entries if ready]
+            pa.ready = [address for _, address, ready in entries if ready]
+            pa.not_ready_keys = [key for key, _, ready in entries if not ready]
+            pa.not_ready = [address for _, address, ready in entries if not ready]
 
     def set(self, name: str, c: tuple | None) -> None:
         """Replace one Pod's contribution (None: it contributes nothing)."""
@@ -251,6 +259,10 @@ class Packing:
         return [s for _, _, s in out]
 
 
+def _first(entry: tuple):
+    return entry[0]
+
+
 def truncate(subsets: list[dict]) -> bool:
     """Cut to 1000 addresses like the controller does (§2.8); True if anything was cut."""
     total_ready = sum(len(s.get("addresses") or ()) for s in subsets)
@@ -302,7 +314,7 @@ class EndpointsController(ServiceController):
         self._signature: dict[Key, tuple] = {}
         self._tracker = TriggerTimeTracker()
         self._written: dict[Key, tuple[str, list]] = {}
-        self._port_memo: dict[tuple, tuple] = {}
+        self._port_memo: dict[tuple, dict] = {}  # see port_memo
 
     def observe(self, change: Change) -> None:
         super().observe(change)
@@ -337,17 +349,19 @@ class EndpointsController(ServiceController):
         if not self.incremental or packing is None or changed_pods is None \
                 or self._signature.get(key) != signature:
             pods = list(cluster._select_pods(ns, svc.selector))
-            contrib = {p.name: c for p in pods if (c := contribution(svc, p, self._port_memo)) is not None}
+            memo = port_memo(self._port_memo, svc)
+            contrib = {p.name: c for p in pods if (c := contribution(svc, p, memo)) is not None}
             packing = Packing(contrib)
             trigger = self._tracker.compute(svc, pods)
         else:
             pods = []
+            memo = port_memo(self._port_memo, svc)
             for pod_name in changed_pods:
                 pod = cluster._pods_by_ns.get(ns, {}).get(pod_name)
                 c = None
                 if pod is not None and svc.selector.items() <= pod.labels.items():
                     pods.append(pod)
-                    c = contribution(svc, pod, self._port_memo)
+                    c = contribution(svc, pod, memo)
                 packing.set(pod_name, c)
             selected = {p.name for p in pods}
             self._tracker.forget_pods(svc, [n for n in changed_pods if n not in selected])

@@ -274,7 +274,7 @@ class EndpointSliceController(ServiceController):
         self._pod_endpoints: dict[Key, dict[str, list]] = {}
         self._signature: dict[Key, tuple] = {}
         self._desired: dict[Key, dict] = {}
-        self._port_memo: dict[tuple, tuple] = {}
+        self._port_memo: dict[tuple, dict] = {}  # Service ports -> container ports -> resolved ports
         self._parsed: dict[Key, tuple] = {}
         self._retry: set[Key] = set()
         self.errors: list[str] = []
@@ -319,6 +319,9 @@ class EndpointSliceController(ServiceController):
                        and topology.hint_mode(svc) != "auto")
         address_types = service_address_types(svc)
         missing_nodes: list[str] = []
+        if len(self._port_memo) > 1000:
+            self._port_memo.clear()
+        memo = self._port_memo.setdefault(svc.ports, {})
         if incremental:
             desired = self._desired[key]
             touched: dict[tuple, set] = {}
@@ -334,7 +337,7 @@ class EndpointSliceController(ServiceController):
                 if pod is None or not svc.selector.items() <= pod.labels.items():
                     continue
                 pods.append(pod)
-                entries = self._pod_entries(svc, pod, address_types, missing_nodes)
+                entries = self._pod_entries(svc, pod, address_types, missing_nodes, memo)
                 if entries:
                     cache[pod_name] = entries
                     for at, pk, ports, ident, ep in entries:
@@ -347,7 +350,7 @@ class EndpointSliceController(ServiceController):
             pods = list(cluster._select_pods(ns, svc.selector))
             cache = {}
             for pod in pods:
-                entries = self._pod_entries(svc, pod, address_types, missing_nodes)
+                entries = self._pod_entries(svc, pod, address_types, missing_nodes, memo)
                 if entries:
                     cache[pod.name] = entries
             # desired[address type][port key] = (ports, {identity: endpoint} in placement order)
@@ -389,7 +392,9 @@ class EndpointSliceController(ServiceController):
         return rec
 
     def _pod_entries(self, svc: ServiceFacts, pod: PodFacts, address_types: list[str],
-                     missing_nodes: list[str]) -> list:
+                     missing_nodes: list[str], memo: dict) -> list:
+        """The Pod's endpoints: [(address type, port key, ports, identity, endpoint)]. `memo` holds the
+        ports resolved for this Service's ports, by the Pods' container ports."""
         if not pod.eligible(True):
             return []
         zone = None
@@ -403,8 +408,8 @@ class EndpointSliceController(ServiceController):
                 zone = node.zone
         # Simplification: a Pod with no spec.nodeName (never scheduled, impossible once it has an IP in a
         # real cluster) is included without nodeName and zone instead of being skipped.
-        memo_key = (svc.ports, pod.ports, pod.sidecar_ports)
-        resolved = self._port_memo.get(memo_key)
+        memo_key = (pod.ports, pod.sidecar_ports)
+        resolved = memo.get(memo_key)
         if resolved is None:  # Pods from one template resolve the same way: resolve once
             ports = []
             for sp in svc.ports:
@@ -416,9 +421,9 @@ class EndpointSliceController(ServiceController):
                     port["appProtocol"] = sp.app_protocol
                 ports.append(((sp.name, number, sp.protocol, sp.app_protocol), port))
             resolved = (tuple(sorted((p[0] for p in ports), key=port_sort_key)), [p[1] for p in ports])
-            if len(self._port_memo) > 10_000:
-                self._port_memo.clear()
-            self._port_memo[memo_key] = resolved
+            if len(memo) > 10_000:
+                memo.clear()
+            memo[memo_key] = resolved
         port_key, port_list = resolved
         serving = pod.ready
         terminating = pod.terminating
