@@ -328,7 +328,7 @@ class Cluster:
             pods = self._pods_by_ns.setdefault(ns, {})
             old_facts = pods.pop(name, None)
             if new is not None:
-                pods[name] = new_facts = pod_facts(new)
+                pods[name] = new_facts = pod_facts(new, stored=True)
         elif kind == "Service":
             kept = set(((new or {}).get("spec") or {}).get("clusterIPs") or ())
             for ip in ((old or {}).get("spec") or {}).get("clusterIPs") or ():

@@ -308,7 +308,9 @@ class NodeFacts:
     control_plane: bool
 
 
-def pod_facts(m: Mapping[str, Any]) -> PodFacts:
+def pod_facts(m: Mapping[str, Any], *, stored: bool = False) -> PodFacts:
+    """The facts of a Pod manifest. `stored=True`: the manifest is one the Cluster stores, never changed
+    in place, so the facts may use its labels mapping instead of a copy."""
     meta = m.get("metadata") or {}
     spec = m.get("spec") or {}
     status = m.get("status") or {}
@@ -329,7 +331,8 @@ def pod_facts(m: Mapping[str, Any]) -> PodFacts:
             since = cond.get("lastTransitionTime")
     node_name, hostname, subdomain, ports, sidecar_ports = _spec_facts(spec)
     return PodFacts(
-        meta.get("namespace", "default"), meta["name"], meta.get("uid", ""), dict(meta.get("labels") or {}),
+        meta.get("namespace", "default"), meta["name"], meta.get("uid", ""),
+        _stored_labels(meta) if stored else dict(meta.get("labels") or {}),
         tuple(ips), status.get("phase", "Pending"), ready, since, bool(meta.get("deletionTimestamp")),
         node_name, hostname, subdomain, ports, sidecar_ports)
 
@@ -338,6 +341,12 @@ def pod_facts(m: Mapping[str, Any]) -> PodFacts:
 # never changed in place, while a caller's own manifest might be. The entry holds the spec, so the id
 # cannot be reused by another object while the entry exists.
 _SHARED_SPEC_FACTS: dict[int, tuple[Mapping, tuple]] = {}
+_NO_LABELS: Mapping[str, str] = {}
+
+
+def _stored_labels(meta: Mapping[str, Any]) -> Mapping[str, str]:
+    labels = meta.get("labels")
+    return labels if type(labels) is dict else dict(labels or _NO_LABELS)
 
 
 def _spec_facts(spec: Mapping[str, Any]) -> tuple:
