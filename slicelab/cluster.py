@@ -58,6 +58,18 @@ def _no_cyclic_gc():
             gc.enable()
 
 
+class _Taken:
+    """The names of one namespace in a store, for `generate_name` (only `in` is asked)."""
+
+    __slots__ = ("store", "namespace")
+
+    def __init__(self, store: Mapping[Key, Any], namespace: str):
+        self.store, self.namespace = store, namespace
+
+    def __contains__(self, name: object) -> bool:
+        return (self.namespace, name) in self.store
+
+
 class Cluster:
     """A simulated Kubernetes control plane for Services, Pods, Nodes, Endpoints and EndpointSlices."""
 
@@ -386,8 +398,7 @@ class Cluster:
         meta = manifest["metadata"]
         ns = meta.get("namespace", "")
         if not meta.get("name"):
-            taken = {n for (k_ns, n) in self._objects[kind] if k_ns == ns}
-            meta["name"] = generate_name(meta["generateName"], self._rng_names, taken)
+            meta["name"] = generate_name(meta["generateName"], self._rng_names, _Taken(self._objects[kind], ns))
         key = (ns, meta["name"])
         meta["uid"] = self._new_uid()
         meta["creationTimestamp"] = format_time(self.now)

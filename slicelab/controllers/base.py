@@ -76,16 +76,18 @@ class ServiceController(Controller):
     def take_work(self) -> dict[Key, set[str] | None]:
         """Services to sync → names of changed Pods (None: recompute everything)."""
         work: dict[Key, set[str] | None] = {key: None for key in self._full}
+        services = self.cluster._services_by_ns
+        # Only Services not recomputed from scratch anyway need to know which Pods changed.
+        candidates = {ns: [svc for svc in services.get(ns, {}).values()
+                           if svc.selector is not None and (ns, svc.name) not in self._full]
+                      for ns in {ns for ns, _ in self._pod_changes}}
         by_ns: dict[str, list[tuple]] = {}
         for (ns, name), facts in self._pod_changes.items():
-            by_ns.setdefault(ns, []).append((name, facts))
+            if candidates[ns]:
+                by_ns.setdefault(ns, []).append((name, facts))
         for ns, changes in by_ns.items():
-            for svc in self.cluster._services_by_ns.get(ns, {}).values():
-                if svc.selector is None:
-                    continue
+            for svc in candidates[ns]:
                 key = (ns, svc.name)
-                if key in work and work[key] is None:
-                    continue  # recomputed from scratch anyway
                 wanted = svc.selector.items()
                 hit = {name for name, (old, new) in changes
                        if (old is not None and wanted <= old.labels.items())

@@ -240,11 +240,22 @@ class Remaining:
             if ident in self.items:
                 return ident, self.items.pop(ident)
 
+    def take_many(self, count: int) -> list[tuple]:
+        """Up to `count` items, as that many `take()` calls would give them."""
+        out: list[tuple] = []
+        items, order, at = self.items, self.order, self.next
+        while items and len(out) < count:
+            ident = order[at]
+            at += 1
+            if ident in items:
+                out.append((ident, items.pop(ident)))
+        self.next = at
+        return out
+
 
 def _fill(rec: SliceRec, remaining: Remaining, max_per_slice: int) -> None:
-    while remaining and len(rec.endpoints) < max_per_slice:
-        ident, ep = remaining.take()
-        rec.endpoints[ident] = ep
+    while remaining and len(rec.endpoints) < max_per_slice:  # same takes as one at a time
+        rec.endpoints.update(remaining.take_many(max_per_slice - len(rec.endpoints)))
 
 
 def _slice_to_fill(candidates: list[SliceRec], count: int, max_per_slice: int) -> SliceRec | None:

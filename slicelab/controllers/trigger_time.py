@@ -28,11 +28,17 @@ class TriggerTimeTracker:
             candidates.append(service.creation_timestamp)
         self._service_created[key] = service.creation_timestamp
         seen = self._pod_times.get(key, {})
-        now: dict[str, str | None] = {} if every_pod else seen
-        for pod in pods:
-            if pod.ready_since and seen.get(pod.name) != pod.ready_since:
-                candidates.append(pod.ready_since)
-            now[pod.name] = pod.ready_since
+        if every_pod:  # the same as the loop below, in one pass each
+            pods = list(pods)
+            candidates.extend({pod.ready_since for pod in pods
+                               if pod.ready_since and seen.get(pod.name) != pod.ready_since})
+            now: dict[str, str | None] = {pod.name: pod.ready_since for pod in pods}
+        else:
+            now = seen
+            for pod in pods:
+                if pod.ready_since and seen.get(pod.name) != pod.ready_since:
+                    candidates.append(pod.ready_since)
+                now[pod.name] = pod.ready_since
         self._pod_times[key] = now
         if not candidates:
             return None
