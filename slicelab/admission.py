@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from slicelab import names
 from slicelab.errors import ManifestError
+from slicelab.objects import _is_plain_ipv4
 from slicelab.schema import _shape, _shape_only, validate_structure
 from slicelab.validation import Checker, _validate_pod_ips, check_kind, validate_manifest
 
@@ -79,6 +80,12 @@ def _pod_values_valid(m: Mapping[str, Any]) -> bool:
     name = m["metadata"]["name"]
     if names.check_dns1123_subdomain(name) is not None:
         return False
+    status = m["status"]
+    ip, ips = status.get("podIP"), status.get("podIPs")
+    if type(ip) is str and type(ips) is list and len(ips) == 1 and type(ips[0]) is dict:
+        first = ips[0].get("ip")
+        if type(first) is str and first == ip and _is_plain_ipv4(ip):
+            return True  # the usual single IPv4 address: all that _validate_pod_ips would check
     try:
         _validate_pod_ips(Checker("Pod", name, None), m["status"])
     except ManifestError:

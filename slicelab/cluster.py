@@ -302,8 +302,12 @@ class Cluster:
     def _default_ready_time(self, m: dict, existing: dict | None) -> None:
         """A Ready condition without lastTransitionTime gets one, as the kubelet would have set it:
         kept from the stored Pod while the status stays the same, else the current time."""
-        old = {c.get("type"): c for c in ((existing or {}).get("status") or {}).get("conditions") or ()}
-        for cond in (m.get("status") or {}).get("conditions") or ():
+        conditions = (m.get("status") or {}).get("conditions")
+        if not conditions:
+            return
+        old = {c.get("type"): c for c in ((existing or {}).get("status") or {}).get("conditions") or ()} \
+            if existing else {}
+        for cond in conditions:
             if cond.get("lastTransitionTime"):
                 continue
             prior = old.get(cond.get("type"))
