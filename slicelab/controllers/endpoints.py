@@ -183,12 +183,15 @@ class Packing:
         self.port_dicts: dict[tuple, dict | None] = {}
         self.collision = False
         rows: dict[tuple, list] = {}
-        for name, c in contributions.items():
-            self.contrib[name] = c
-            key, address, ready, ports = c
+        self.contrib.update(contributions)
+        for key, address, ready, ports in contributions.values():
+            entry = (key, address, ready)
             for pkey, pdict in ports:
-                rows.setdefault(pkey, []).append((key, address, ready))
-                self.port_dicts.setdefault(pkey, pdict)
+                row = rows.get(pkey)
+                if row is None:
+                    row = rows[pkey] = []
+                    self.port_dicts[pkey] = pdict  # the first Pod's port dict, as before
+                row.append(entry)
         for pkey, entries in rows.items():
             entries.sort(key=_first)
             pa = self.ports[pkey] = PortAddresses()
