@@ -42,7 +42,9 @@ def primary_family(service: ServiceFacts, pod: PodFacts) -> str | None:
 def contribution(service: ServiceFacts, pod: PodFacts, memo: dict | None = None):
     """What one Pod adds to the Service's Endpoints, or None (§2.1–2.4).
 
-    The value is (sort key, address dict, ready, ((port key, port dict), ...)). `memo` holds the ports
+    The value is (sort key, address, ready, ((port key, port dict), ...)); the address is a tuple that
+    `address_dict` turns into the EndpointAddress once it survives truncation (a Service of 100,000
+    Pods writes 1000 of them). `memo` holds the ports
     resolved for this Service's ports and headlessness (see `port_memo`), by the Pods' container ports.
     """
     if not pod.eligible(service.publish_not_ready):
@@ -61,14 +63,28 @@ def contribution(service: ServiceFacts, pod: PodFacts, memo: dict | None = None)
             memo[memo_key] = ports
     if not ports:
         return None
-    address = {"ip": ip}
-    host = hostname_for(pod, service)
-    if host:
-        address["hostname"] = host
-    address["nodeName"] = pod.node_name
-    address["targetRef"] = {"kind": "Pod", "namespace": pod.namespace, "name": pod.name, "uid": pod.uid}
+    address = (ip, hostname_for(pod, service), pod.node_name, pod.namespace, pod.name, pod.uid)
     ready = service.publish_not_ready or pod.ready
     return ((ip.encode(), pod.uid), address, ready, ports)
+
+
+def address_dict(address: tuple) -> dict:
+    """The EndpointAddress of a `contribution`'s address tuple."""
+    ip, host, node_name, namespace, name, uid = address
+    out: dict = {"ip": ip}
+    if host:
+        out["hostname"] = host
+    out["nodeName"] = node_name
+    out["targetRef"] = {"kind": "Pod", "namespace": namespace, "name": name, "uid": uid}
+    return out
+
+
+def _with_address_dicts(subsets: list[dict]) -> list[dict]:
+    for subset in subsets:
+        for field in ("addresses", "notReadyAddresses"):
+            if field in subset:
+                subset[field] = [address_dict(a) for a in subset[field]]
+    return subsets
 
 
 def port_memo(memos: dict, service: ServiceFacts) -> dict:
@@ -151,7 +167,7 @@ class PortAddresses:
         self.not_ready: list = []
         self.digest = 0  # order-independent hash of the (address, ready) set, to find equal sets fast
 
-    def add(self, key: tuple, address: dict, ready: bool) -> None:
+    def add(self, key: tuple, address: tuple, ready: bool) -> None:
         self.members[key] = ready
         keys, items = (self.ready_keys, self.ready) if ready else (self.not_ready_keys, self.not_ready)
         at = bisect.bisect_left(keys, key)
@@ -373,7 +389,7 @@ class EndpointsController(ServiceController):
         self._signature[key] = signature
         subsets = packing.subsets() if self.incremental else repack(packing.contrib.values())
         truncated = truncate(subsets)
-        self._write(svc, subsets, truncated, trigger)
+        self._write(svc, _with_address_dicts(subsets), truncated, trigger)
 
     def _write(self, svc: ServiceFacts, subsets: list[dict], truncated: bool, trigger: str | None) -> None:
         key = (svc.namespace, svc.name)
