@@ -79,12 +79,32 @@ def address_dict(address: tuple) -> dict:
     return out
 
 
-def _with_address_dicts(subsets: list[dict]) -> list[dict]:
-    for subset in subsets:
+def _with_address_dicts(subsets: list[dict], prior: tuple[dict, dict]) -> tuple[dict, dict]:
+    """Replace the address tuples in `subsets` by EndpointAddress dicts, re-using those of the last
+    sync (`prior`: its address lists and its dicts by address), so that an event changing nothing
+    written costs little and compares equal at once. Returns what the next sync re-uses."""
+    prior_lists, known = prior
+    lists: dict[tuple, tuple[list, list]] = {}
+    used: dict[tuple, dict] = {}
+    for at, subset in enumerate(subsets):
         for field in ("addresses", "notReadyAddresses"):
-            if field in subset:
-                subset[field] = [address_dict(a) for a in subset[field]]
-    return subsets
+            if field not in subset:
+                continue
+            addresses = subset[field]
+            before = prior_lists.get((at, field))
+            if before is not None and before[0] == addresses:
+                out = list(before[1])
+                used.update(zip(addresses, out))
+            else:
+                out = []
+                for address in addresses:
+                    found = used.get(address)
+                    if found is None:
+                        found = used[address] = known.get(address) or address_dict(address)
+                    out.append(found)
+            lists[(at, field)] = (addresses, out)
+            subset[field] = out
+    return lists, used
 
 
 def port_memo(memos: dict, service: ServiceFacts) -> dict:
@@ -334,6 +354,7 @@ class EndpointsController(ServiceController):
         self._tracker = TriggerTimeTracker()
         self._written: dict[Key, tuple[str, list]] = {}
         self._port_memo: dict[tuple, dict] = {}  # see port_memo
+        self._addresses: dict[Key, tuple[dict, dict]] = {}  # see _with_address_dicts
 
     def observe(self, change: Change) -> None:
         super().observe(change)
@@ -351,6 +372,7 @@ class EndpointsController(ServiceController):
         svc = cluster._services_by_ns.get(ns, {}).get(name)
         if svc is None:
             self._contrib.pop(key, None)
+            self._addresses.pop(key, None)
             self._written.pop(key, None)
             self._signature.pop(key, None)
             self._tracker.forget(key)
@@ -360,6 +382,7 @@ class EndpointsController(ServiceController):
             return
         if svc.type == "ExternalName" or svc.selector is None:
             self._contrib.pop(key, None)
+            self._addresses.pop(key, None)
             self._signature.pop(key, None)
             return
         signature = (svc.uid, tuple(sorted(svc.selector.items())), svc.ports, svc.publish_not_ready,
@@ -389,7 +412,8 @@ class EndpointsController(ServiceController):
         self._signature[key] = signature
         subsets = packing.subsets() if self.incremental else repack(packing.contrib.values())
         truncated = truncate(subsets)
-        self._write(svc, _with_address_dicts(subsets), truncated, trigger)
+        self._addresses[key] = _with_address_dicts(subsets, self._addresses.get(key, ({}, {})))
+        self._write(svc, subsets, truncated, trigger)
 
     def _write(self, svc: ServiceFacts, subsets: list[dict], truncated: bool, trigger: str | None) -> None:
         key = (svc.namespace, svc.name)
