@@ -368,7 +368,10 @@ class EndpointSliceController(ServiceController):
             desired = {at: {} for at in address_types}
             for entries in cache.values():
                 for at, pk, ports, ident, ep in entries:
-                    desired[at].setdefault(pk, (ports, {}))[1][ident] = ep
+                    group = desired[at].get(pk)
+                    if group is None:  # (not setdefault: that would build a tuple and a dict per endpoint)
+                        group = desired[at][pk] = (ports, {})
+                    group[1][ident] = ep
             for groups in desired.values():
                 for pk, (ports, eps) in groups.items():
                     groups[pk] = (ports, dict(sorted(eps.items(), key=lambda item: ip_order(item[0]))))
