@@ -398,7 +398,7 @@ class EndpointsController(ServiceController):
         else:
             pods = []
             memo = port_memo(self._port_memo, svc)
-            for pod_name in changed_pods:
+            for pod_name in sorted(changed_pods):
                 pod = cluster._pods_by_ns.get(ns, {}).get(pod_name)
                 c = None
                 if pod is not None and svc.selector.items() <= pod.labels.items():

@@ -337,7 +337,7 @@ class EndpointSliceController(ServiceController):
             desired = self._desired[key]
             touched: dict[tuple, set] = {}
             pods = []
-            for pod_name in changed_pods:
+            for pod_name in sorted(changed_pods):
                 for at, pk, _ports, ident, _ep in cache.pop(pod_name, ()):
                     touched.setdefault((at, pk), set()).add(ident)
                     group = desired[at][pk]
