@@ -130,9 +130,11 @@ def main(argv: list[str] | None = None) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak memory (ru_maxrss): {peak / 1024:.0f} MiB")
     big = results[large][1]
-    print(f"goal: {large} Pods from scratch < 2 s -> measured {big['total']:.2f} s wall, "
-          f"{big['store_cpu'] + big['controllers_cpu']:.2f} s cpu "
-          f"({(big['store_cpu'] + big['controllers_cpu']) / large * 1e6:.0f} us cpu per Pod)")
+    print(f"goal: {large} Pods reconciled from scratch < 2 s -> controllers {big['controllers']:.2f} s wall "
+          f"({'met' if big['controllers'] < 2 else 'not met'}); with storing the {large} Pod manifests first "
+          f"(strict schema + semantic validation, defaulting) {big['total']:.2f} s wall "
+          f"({'met' if big['total'] < 2 else 'not met'}), "
+          f"{(big['store_cpu'] + big['controllers_cpu']) / large * 1e6:.0f} us cpu per Pod")
 
 
 if __name__ == "__main__":
