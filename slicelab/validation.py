@@ -408,6 +408,18 @@ def _validate_node(c: Checker, m: Mapping) -> None:
             c.fail("status.allocatable.cpu", f"must be a CPU quantity like 2 or 500m, got {cpu!r}")
 
 
+def _validate_endpoint_refs(c: Checker, item: Mapping[str, Any], path: str) -> None:
+    """hostname, nodeName and targetRef: the same rules for a v1 Endpoints address and a slice endpoint."""
+    host = c.string(item.get("hostname"), f"{path}.hostname")
+    if host:
+        c.check(names.check_dns1123_label(host), f"{path}.hostname")
+    node = c.string(item.get("nodeName"), f"{path}.nodeName")
+    if node:
+        c.check(names.check_dns1123_subdomain(node), f"{path}.nodeName")
+    if item.get("targetRef") is not None:
+        _validate_target_ref(c, item.get("targetRef"), f"{path}.targetRef")
+
+
 def _validate_target_ref(c: Checker, ref: Any, path: str) -> None:
     ref = c.mapping(ref, path)
     for key in ("kind", "namespace", "name", "uid", "resourceVersion", "apiVersion", "fieldPath"):
@@ -423,14 +435,7 @@ def _validate_endpoints(c: Checker, m: Mapping) -> None:
                 apath = f"{path}.{field}[{j}]"
                 addr = c.mapping(addr, apath)
                 c.ip(addr.get("ip"), f"{apath}.ip", endpoint=True)
-                host = c.string(addr.get("hostname"), f"{apath}.hostname")
-                if host:
-                    c.check(names.check_dns1123_label(host), f"{apath}.hostname")
-                node = c.string(addr.get("nodeName"), f"{apath}.nodeName")
-                if node:
-                    c.check(names.check_dns1123_subdomain(node), f"{apath}.nodeName")
-                if addr.get("targetRef") is not None:
-                    _validate_target_ref(c, addr.get("targetRef"), f"{apath}.targetRef")
+                _validate_endpoint_refs(c, addr, apath)
         ports = c.listing(subset.get("ports"), f"{path}.ports")
         seen: set = set()
         for j, port in enumerate(ports):
@@ -471,17 +476,10 @@ def _validate_endpointslice(c: Checker, m: Mapping) -> None:
         cond = c.mapping(ep.get("conditions"), f"{path}.conditions")
         for key in ("ready", "serving", "terminating"):
             c.boolean(cond.get(key), f"{path}.conditions.{key}")
-        host = c.string(ep.get("hostname"), f"{path}.hostname")
-        if host:
-            c.check(names.check_dns1123_label(host), f"{path}.hostname")
-        node = c.string(ep.get("nodeName"), f"{path}.nodeName")
-        if node:
-            c.check(names.check_dns1123_subdomain(node), f"{path}.nodeName")
+        _validate_endpoint_refs(c, ep, path)
         zone = c.string(ep.get("zone"), f"{path}.zone")
         if zone:
             c.check(names.check_label_value(zone), f"{path}.zone")
-        if ep.get("targetRef") is not None:
-            _validate_target_ref(c, ep.get("targetRef"), f"{path}.targetRef")
         hints = c.mapping(ep.get("hints"), f"{path}.hints")
         zones = c.listing(hints.get("forZones"), f"{path}.hints.forZones")
         if len(zones) > MAX_ZONE_HINTS:
