@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Notebooks under fixtures/ are test data (a demo nbgrader course), not lessons for nbval to run.
+collect_ignore_glob = ["fixtures/*"]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
