@@ -108,13 +108,15 @@ def question_statistics(spec: AssignmentSpec, records: list[dict]) -> list[dict]
                     if notebook["name"] == nb and cell["grade_id"] == grade_id:
                         points.append(cell["points"])
                         maximum = cell["max_points"]
-                        failing.update(check["name"] for check in cell["checks"] if not check["passed"])
+                        # a name counts once per student: a form check and a hidden check may share it
+                        failing.update({check["name"] for check in cell["checks"] if not check["passed"]})
         if not points:
             continue
         common = failing.most_common(1)
         rows.append({"question": label, "max_points": maximum, "mean": statistics.fmean(points),
                      "stdev": statistics.pstdev(points), "full_marks": sum(p == maximum for p in points) / len(points),
-                     "most_common_failing_check": f"{common[0][0]} ({common[0][1]}×)" if common else ""})
+                     "most_common_failing_check":
+                         f"{common[0][0]} (failed by {common[0][1]} of {len(points)})" if common else ""})
     return sorted(rows, key=lambda row: row["mean"] / row["max_points"] if row["max_points"] else 1.0)
 
 

@@ -179,7 +179,7 @@ def test_report_puts_the_questions_that_taught_least_first(course, graded, capsy
     # q1 was answered right by two students of six, every other question by one: q1 taught most.
     assert sorted(order[:3]) == ["q2-test-hidden", "q2-test-visible", "q3-test"] and order[3] == "q1-test"
     assert "| q1-test | 0.67 / 2 |" in text
-    assert "q2 mixed (5×)" in text and (graded / "report.md").read_text() == text
+    assert "q2 mixed (failed by 5 of 6)" in text and (graded / "report.md").read_text() == text
 
 
 def test_feedback_command_writes_nbgraders_feedback_folder(course, graded):
