@@ -109,7 +109,7 @@ def question_statistics(spec: AssignmentSpec, records: list[dict]) -> list[dict]
                         points.append(cell["points"])
                         maximum = cell["max_points"]
                         # a name counts once per student: a form check and a hidden check may share it
-                        failing.update({check["name"] for check in cell["checks"] if not check["passed"]})
+                        failing.update(list(dict.fromkeys(c["name"] for c in cell["checks"] if not c["passed"])))
         if not points:
             continue
         common = failing.most_common(1)
