@@ -2,7 +2,7 @@
 
 `apply` validates every manifest of the call first (nothing is stored if one is bad), applies the API
 server's defaulting (ClusterIP allocation, ipFamilies, targetPort, protocol, uid, creationTimestamp,
-names from generateName), stores the objects, then runs every active controller once, in this order:
+names from generateName; an empty `selector: {}` is stored as no selector), stores the objects, then runs every active controller once, in this order:
 endpoints, endpointslice, endpointslice-mirroring, garbage-collector. Each controller write is recorded
 in `writes` (and returned by the call that caused it).
 
@@ -56,6 +56,15 @@ def _no_cyclic_gc():
     finally:
         if enabled:
             gc.enable()
+
+
+def _drop_empty_selector(m: dict) -> None:
+    """`spec.selector` is an optional (`omitempty`) map: the API server stores `selector: {}` exactly like
+    no selector, so the controllers leave such a Service alone (kubernetes#25836; the API reference: "If
+    empty or not present, the service is assumed to have an external process managing its endpoints")."""
+    spec = m.get("spec")
+    if isinstance(spec, dict) and "selector" in spec and not spec["selector"]:
+        del spec["selector"]
 
 
 class _Taken:
@@ -250,6 +259,7 @@ class Cluster:
             meta["creationTimestamp"] = old_meta.get("creationTimestamp") or format_time(self.now)
         meta.pop("resourceVersion", None)
         if kind == "Service":
+            _drop_empty_selector(m)
             self._carry_cluster_ip(m, existing)
             default_service(m, lambda family, requested: self._allocate_ip(m, family, requested, existing))
         elif kind == "Pod":

@@ -34,10 +34,13 @@ SELF_CHECKS: dict[str, list[dict]] = {'02': [{'question': 'The selector is `app=
         {'question': 'With `app=web,tier=canary`, how many endpoints does the Service have now?',
          'answer': ['1', 'one'],
          'hint': 'Count the boxes in the packing diagram after the selector change, not before it.'},
-        {'question': 'Which Service selects every Pod in its namespace?',
-         'choices': ['one with `selector: {}`', 'one with no `selector` field', 'neither'],
-         'answer': 'one with `selector: {}`',
-         'hint': 'Look at the two events above: which one listed the db Pod in the slice?'},
+        {'question': 'You set `selector: {}`. What does the cluster store as the Service\'s selector?',
+         'choices': ['an empty selector that selects every Pod', 'no selector at all',
+                     'nothing: the Service is rejected'],
+         'answer': 'no selector at all',
+         'hint': 'Read the `stored spec.selector` line above, then look for the db Pod in the slice.',
+         'explanation': 'An empty map is omitted when stored, so the controllers leave the Service alone; '
+                        'only a pure label test says `{}` matches every label set.'},
         {'question': 'The Service has `port: 80` and `targetPort: metrics`. Which port number do the slices '
                      'show?',
          'answer': '9090',

@@ -2,7 +2,11 @@
 
 A Service selector is a plain map, matched by equality on every key. `kubectl -l` strings also allow
 `!=`, `in (...)`, `notin (...)`, `key` (exists) and `!key` (does not exist), the way apimachinery parses
-them. An empty selector matches everything.
+them. As a label test, an empty selector matches every label set.
+
+That is not what a Service with `selector: {}` does: the API server stores an empty selector map as no
+selector (the field is `omitempty`), and the controllers leave a Service without a selector alone
+(`Cluster` stores it that way). `matches_map` answers only "do these labels satisfy this map?".
 """
 from __future__ import annotations
 
@@ -79,7 +83,10 @@ def matches(selector: str | tuple[Requirement, ...] | None, labels: Mapping[str,
 
 
 def matches_map(selector: Mapping[str, str], labels: Mapping[str, str] | None) -> bool:
-    """Service-style selector: every key/value of the map must be present in the labels."""
+    """Service-style selector: every key/value of the map must be present in the labels.
+
+    An empty map is satisfied by any labels; whether a Service uses its selector at all is the
+    cluster's business (an empty one is stored as none)."""
     labels = labels or {}
     return all(labels.get(k) == v for k, v in selector.items())
 

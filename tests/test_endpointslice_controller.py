@@ -177,10 +177,23 @@ def test_ineligible_pods():
     assert [e["targetRef"]["name"] for e in slices(c)[0]["endpoints"]] == ["pending-ready"]
 
 
-def test_empty_selector_selects_every_pod_in_namespace():
+def test_empty_selector_is_stored_as_no_selector_and_left_alone():
+    # `selector: {}` is an omitempty map: the API server stores no selector (kubernetes#25836)
     c = slicelab.Cluster()
-    c.apply([service("my-service", selector={}), pod("a", "10.0.0.1"), pod("b", "10.0.0.2", labels={"x": "y"})])
-    assert len(slices(c)[0]["endpoints"]) == 2
+    assert c.apply([service("my-service", selector={}), pod("a", "10.0.0.1"),
+                    pod("b", "10.0.0.2", labels={"x": "y"})]) == []
+    assert "selector" not in c.get("Service", name="my-service")[0]["spec"]
+    assert c.get("Endpoints") == [] and slices(c) == []
+
+
+def test_selector_emptied_later_leaves_what_the_controllers_wrote():
+    c = slicelab.Cluster()
+    c.apply([service("my-service", selector=WEB), pod("a", "10.0.0.1", labels=WEB), pod("b", "10.0.0.2")])
+    before = slices(c)
+    writes = c.apply(service("my-service", selector={}))
+    assert [w["controller"] for w in writes] == ["endpointslice-mirroring"]   # the Endpoints now look hand-written
+    assert [s for s in slices(c) if s["metadata"]["name"] == before[0]["metadata"]["name"]] == before
+    assert {e["targetRef"]["name"] for s in slices(c) for e in s["endpoints"]} == {"a"}
 
 
 def test_service_without_selector_is_left_alone():

@@ -4,6 +4,7 @@ Each test repeats a lesson's worked example with the same calls and asserts what
 expect, so a change in slicelab that makes a lesson's answer wrong fails here, not in a classroom.
 """
 from slicelab import Cluster, network
+from slicelab.lessons import SELF_CHECKS
 from slicelab.widgets.playground import Lab, count_writes
 
 
@@ -18,11 +19,14 @@ def test_02_selectors_and_target_ports():
     assert sizes(lab) == [4]                      # the canary Pod matches app=web, the db Pod does not
     lab.set_selector("app=web,tier=canary")
     assert sizes(lab) == [1]
-    lab.set_selector("")
-    assert sizes(lab) == [5]                      # {} selects every Pod in the namespace
-    mirrored = lab.set_selector(None)
+    mirrored = lab.set_selector("")               # {} is stored as no selector (self-check 02#3)
+    assert lab.cluster.get("Service", name="web")[0]["spec"].get("selector") is None
     assert count_writes(mirrored.writes) == {"create": 1, "update": 0, "delete": 0}
     assert mirrored.writes[0]["controller"] == "endpointslice-mirroring"
+    assert sizes(lab) == [1, 1]                   # the old slice untouched, its mirror; no db Pod
+    assert "db-5" not in {e["targetRef"]["name"] for s in lab.slices() for e in s.get("endpoints") or []}
+    assert lab.set_selector(None).writes == ()    # removing the field altogether changes nothing more
+    assert SELF_CHECKS["02"][2]["answer"] == "no selector at all"
     lab.set_selector("app=web")
     assert [p["port"] for p in lab.set_target_port("metrics").slices[0]["ports"]] == [9090]
     assert count_writes(lab.set_target_port(9090).writes) == {"create": 0, "update": 0, "delete": 0}

@@ -50,7 +50,7 @@ def test_placeholder_selector_and_target_port():
     lab.add_pods(1, labels={"app": "db"}, prefix="db")
     assert slice_sizes(lab) == [1]
     lab.set_selector("")
-    assert slice_sizes(lab) == [2]  # an empty selector selects every Pod
+    assert slice_sizes(lab) == [1, 1]  # {} is stored as no selector: left alone, and mirrored
     lab.set_selector("app=web")
     assert lab.set_target_port(8080).writes == ()  # resolves to the same port: nothing to write
     ports = lab.set_target_port("metrics").slices[0]["ports"]

@@ -27,7 +27,7 @@ def test_invalid_selectors_raise_value_error(bad):
 def test_service_selector_map():
     assert matches_map({"app": "web"}, LABELS)
     assert not matches_map({"app": "web", "x": "y"}, LABELS)
-    assert matches_map({}, {})  # an empty selector selects everything
+    assert matches_map({}, {})  # as a label test an empty map matches anything (a Service with {} has none)
     assert not matches_map({"app": "web"}, None)
 
 
