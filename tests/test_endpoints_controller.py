@@ -172,3 +172,26 @@ def test_headless_without_ports_keeps_pods(ports, expected):
     c.apply(service("my-service", selector=WEB, cluster_ip="None", ports=ports))
     c.apply(pod("p", "10.0.0.1", labels=WEB))
     assert bool(endpoints(c).get("subsets")) is expected
+
+
+def test_an_identical_existing_object_is_not_rewritten_in_any_equal_form():
+    """Issue 12 point 6: no write when what the controller would write is already there — whatever only
+    the comparison ignores (targetRef resourceVersion, the trigger-time annotation, the headless label
+    of a ClusterIP Service, an explicit empty port name, metadata the API server sets)."""
+    import copy
+
+    c = slicelab.Cluster()
+    c.apply([service("web", selector=WEB, labels={"team": "a"}), pod("p", "10.0.0.1", labels=WEB, node="n1"),
+             pod("q", "10.0.0.2", labels=WEB, ready=False)])
+    (ep,) = c.get("Endpoints")
+    forms = []
+    for change in (lambda o: o["subsets"][0]["addresses"][0]["targetRef"].update(resourceVersion="77"),
+                   lambda o: o["metadata"].pop("annotations"),
+                   lambda o: o["metadata"]["labels"].update({"service.kubernetes.io/headless": ""}),
+                   lambda o: o["subsets"][0]["ports"][0].update(name=""),
+                   lambda o: [o["metadata"].pop(k) for k in ("uid", "resourceVersion", "creationTimestamp")]):
+        form = copy.deepcopy(ep)
+        change(form)
+        forms.append(form)
+    for form in forms:
+        assert [w for w in c.apply(form) if w["controller"] == "endpoints"] == []

@@ -1,6 +1,8 @@
 """EndpointSlice mirroring for Services without a selector (kubernetes-semantics.md §4)."""
 from __future__ import annotations
 
+import pytest
+
 import slicelab
 from slicelab.builders import endpoints, pod, service
 
@@ -103,7 +105,79 @@ def test_at_most_1000_addresses_per_subset():
     c.apply(endpoints("ext", [f"192.0.{i // 250}.{i % 250 + 1}" for i in range(1001)]))
     (s,) = mirrored(c)
     assert len(s["endpoints"]) == 1000
-    assert any(e.startswith("TooManyAddressesToMirror: ") for e in c.controller_events())
+    assert c.controller_events() == ["TooManyAddressesToMirror: A max of 1000 addresses can be mirrored to "
+                                     "EndpointSlices per Endpoints subset. 1 addresses were skipped"]
+
+
+def _ips(start: int, count: int) -> list[str]:
+    return [f"10.{(start + i) // 250}.{(start + i) % 250}.1" for i in range(count)]
+
+
+def test_same_port_subsets_are_repacked_before_the_cap():
+    # two subsets of 600 with the same port are one subset of 1,200: 1,000 mirrored, 200 skipped
+    c = slicelab.Cluster()
+    c.apply(service("ext", selector=None, ports=[80]))
+    manifest = endpoints("ext", _ips(0, 600))
+    manifest["subsets"].append({"addresses": [{"ip": ip} for ip in _ips(600, 600)],
+                                "ports": [{"port": 80, "protocol": "TCP"}]})
+    c.apply(manifest)
+    (s,) = mirrored(c)
+    assert len(s["endpoints"]) == 1000
+    assert c.controller_events() == ["TooManyAddressesToMirror: A max of 1000 addresses can be mirrored to "
+                                     "EndpointSlices per Endpoints subset. 200 addresses were skipped"]
+
+
+def test_repacking_merges_ports_with_the_same_addresses_and_counts_an_address_once():
+    c = slicelab.Cluster()
+    c.apply(service("ext", selector=None, ports=[80]))
+    manifest = endpoints("ext", ["192.0.2.10", "192.0.2.11"])
+    manifest["subsets"].append({"addresses": [{"ip": "192.0.2.11"}, {"ip": "192.0.2.10"}],
+                                "ports": [{"name": "tls", "port": 443, "protocol": "TCP"}]})
+    manifest["subsets"][0]["ports"][0]["name"] = "web"
+    manifest["subsets"].append({"notReadyAddresses": [{"ip": "192.0.2.10"}],
+                                "ports": [{"name": "web", "port": 80, "protocol": "TCP"}]})
+    c.apply(manifest)
+    got = sorted((sorted(p["port"] for p in s["ports"]), [(e["addresses"][0], e["conditions"]["ready"])
+                                                          for e in s["endpoints"]]) for s in mirrored(c))
+    # port 80 lists 192.0.2.10 twice (ready and not ready): not-ready wins, so its address set differs
+    assert got == [([80], [("192.0.2.11", True), ("192.0.2.10", False)]),
+                   ([443], [("192.0.2.10", True), ("192.0.2.11", True)])]
+    same = endpoints("ext", ["192.0.2.10", "192.0.2.11"])
+    same["subsets"][0]["ports"] = [{"name": "web", "port": 80, "protocol": "TCP"},
+                                   {"name": "tls", "port": 443, "protocol": "TCP"}]
+    c.apply(same)
+    ((ports, count),) = [(sorted(p["port"] for p in s["ports"]), len(s["endpoints"])) for s in mirrored(c)]
+    assert (ports, count) == ([80, 443], 2)
+
+
+def test_identical_content_in_another_order_writes_nothing():
+    c = setup()
+    assert c.apply(endpoints("ext", ["192.0.2.11", "192.0.2.10"], not_ready=["192.0.2.12"])) == []
+    split = endpoints("ext", ["192.0.2.11"], not_ready=["192.0.2.12"])
+    split["subsets"].append({"addresses": [{"ip": "192.0.2.10"}], "ports": [{"port": 80, "protocol": "TCP"}]})
+    assert c.apply(split) == []                       # the same subset once repacked
+
+
+def test_a_changed_annotation_is_mirrored():
+    c = setup()
+    manifest = endpoints("ext", ["192.0.2.10", "192.0.2.11"], not_ready=["192.0.2.12"])
+    manifest["metadata"]["annotations"] = {"team": "storage"}
+    assert [w["verb"] for w in c.apply(manifest)] == ["update"]
+    assert mirrored(c)[0]["metadata"]["annotations"] == {"team": "storage"}
+
+
+def test_invalid_addresses_are_skipped_with_one_event():
+    # the API server refuses such an Endpoints, so the controller's own guard is tested directly
+    c = slicelab.Cluster()
+    manifest = endpoints("ext", ["192.0.2.10"])
+    manifest["subsets"][0]["addresses"] += [{"ip": "not-an-ip"}, {"ip": "db.example.com"}]
+    with pytest.raises(slicelab.ManifestError, match="must be a valid IP address"):
+        c.apply(manifest)
+    controller = c._controllers["endpointslice-mirroring"]
+    ((_, eps),) = controller._desired(manifest).values()
+    assert [e["addresses"] for e in eps] == [["192.0.2.10"]]
+    assert c.controller_events() == ["InvalidIPAddress: Skipped 2 invalid IP addresses when mirroring to "
+                                     "EndpointSlices"]
 
 
 def test_annotations_copied_except_trigger_time_and_last_applied():

@@ -21,7 +21,7 @@ PODS = [f"p{i}" for i in range(5)]
 IPS = [f"10.0.0.{i}" for i in range(1, 8)]
 IPV6 = [None, "fd00::1", "fd00::2"]
 LABELS = [{"app": "web"}, {"app": "web", "tier": "a"}, {"app": "db"}]
-SELECTORS = [{"app": "web"}, {"tier": "a"}, {}]
+SELECTORS = [{"app": "web"}, {"tier": "a"}, {"app": "web", "tier": "a"}]  # {} is no selector: see test_endpointslice_controller
 PORTS = [[80], [{"name": "http", "port": 80, "targetPort": "http"}],
          [{"name": "a", "port": 80, "targetPort": "http"}, {"name": "b", "port": 81, "targetPort": 9090}]]
 
