@@ -30,6 +30,7 @@ from slicelab.controllers.base import Change, Controller, Key
 from slicelab.controllers.endpoints import EndpointsController
 from slicelab.controllers.endpointslices import EndpointSliceController
 from slicelab.controllers.garbage import GarbageCollector
+from slicelab.controllers.metrics import Metrics
 from slicelab.controllers.mirroring import MirroringController
 from slicelab.errors import ManifestError, NotFoundError
 from slicelab.names import generate_name
@@ -103,6 +104,7 @@ class Cluster:
         self.writes: list[dict] = []
         self.transaction_writes: list[dict] = []
         self._paused: set[str] = set()
+        self._metrics = Metrics(max_endpoints_per_slice)
         self._controllers: dict[str, Controller] = {
             "endpoints": EndpointsController(self),
             "endpointslice": EndpointSliceController(self),
@@ -222,6 +224,17 @@ class Cluster:
         (TopologyAwareHintsDisabled, TooManyAddressesToMirror, InvalidIPAddress)."""
         return list(self._controllers["endpointslice"].events) + \
             list(self._controllers["endpointslice-mirroring"].events)
+
+    def metrics(self) -> dict[str, float]:
+        """The controllers' metrics as kube-controller-manager's `/metrics` shows them: `{sample: value}`
+        keyed like the Prometheus text format (`endpoint_slice_controller_changes{operation="create"}`,
+        `..._endpoints_added_per_sync_sum`). Counted since this Cluster was made; never reset.
+        See slicelab.controllers.metrics for what each one counts."""
+        return self._metrics.samples()
+
+    def metrics_text(self) -> str:
+        """The same metrics in the Prometheus text exposition format (what a scrape returns)."""
+        return self._metrics.text()
 
     # ------------------------------------------------------------------------------------------
     # Transactions

@@ -174,7 +174,7 @@ def test_invalid_addresses_are_skipped_with_one_event():
     with pytest.raises(slicelab.ManifestError, match="must be a valid IP address"):
         c.apply(manifest)
     controller = c._controllers["endpointslice-mirroring"]
-    ((_, eps),) = controller._desired(manifest).values()
+    ((_, eps),) = controller._desired(manifest)[0].values()
     assert [e["addresses"] for e in eps] == [["192.0.2.10"]]
     assert c.controller_events() == ["InvalidIPAddress: Skipped 2 invalid IP addresses when mirroring to "
                                      "EndpointSlices"]

@@ -98,8 +98,12 @@ class ServiceController(Controller):
         self._pod_changes.clear()
         return work
 
+    queue_name = ""  # the kube-controller-manager work queue's name, for `workqueue_adds_total`
+
     def sync(self) -> None:
         work = self.take_work()
+        if work and self.queue_name:
+            self.cluster._metrics.inc("workqueue_adds_total", (("name", self.queue_name),), len(work))
         for key in sorted(work):
             self.sync_service(key, work[key])
 

@@ -345,6 +345,7 @@ def _normal_subsets(subsets) -> list:
 
 class EndpointsController(ServiceController):
     name = "endpoints"
+    queue_name = "endpoint"
     incremental = True  # False: every sync recomputes every Pod's contribution (the tests compare both)
 
     def __init__(self, cluster):

@@ -34,7 +34,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from slicelab.controllers import topology
+from slicelab.controllers import metrics, topology
 from slicelab.controllers.base import Change, Key, ServiceController
 from slicelab.controllers.pods import find_port, hostname_for
 from slicelab.controllers.trigger_time import TriggerTimeTracker
@@ -147,12 +147,15 @@ class Plan:
 
 def reconcile_by_port_mapping(plan: Plan, existing: list[SliceRec], desired: dict, ports: list,
                               port_key: tuple, address_type: str, labels: dict, max_per_slice: int,
-                              touched: set | None = None) -> None:
-    """The three phases of §3.6 for one (addressType, port list). Adds to `plan`.
+                              touched: set | None = None) -> tuple[int, int]:
+    """The three phases of §3.6 for one (addressType, port list). Adds to `plan`; returns (endpoints
+    added: desired ones no existing slice held, endpoints removed from existing slices), as the
+    controller's per-sync metrics count them.
 
     `desired` maps identity → endpoint, in placement order. With `touched` (incremental sync), only
     slices holding a touched identity are examined and only touched identities can be new.
     """
+    removed = 0
     wanted_labels = _non_reserved(labels)
     updated: list[SliceRec] = []
     if touched is None:
@@ -177,6 +180,7 @@ def reconcile_by_port_mapping(plan: Plan, existing: list[SliceRec], desired: dic
             kept[ident] = want
             remaining.pop(ident, None)
         if changed:
+            removed += max(0, len(rec.endpoints) - len(kept))
             if not kept:
                 plan.deletes.append(rec)
             else:
@@ -187,6 +191,7 @@ def reconcile_by_port_mapping(plan: Plan, existing: list[SliceRec], desired: dic
             updated.append(rec.copy())
         else:
             plan.unchanged.append(rec)
+    added = len(remaining)
     # Phase 2: fill slices already being updated, fullest first.
     if remaining and updated:
         for rec in sorted(updated, key=len, reverse=True):
@@ -210,6 +215,7 @@ def reconcile_by_port_mapping(plan: Plan, existing: list[SliceRec], desired: dic
             _fill(rec, remaining, max_per_slice)
             updated.append(rec)
     plan.updates.extend(updated)
+    return added, removed
 
 
 class Remaining:
@@ -274,6 +280,7 @@ def _slice_to_fill(candidates: list[SliceRec], count: int, max_per_slice: int) -
 
 class EndpointSliceController(ServiceController):
     name = "endpointslice"
+    queue_name = "endpoint_slice"
     manager = MANAGER_ENDPOINTSLICE
     incremental = True  # False: every sync recomputes from scratch (the tests compare both)
 
@@ -311,6 +318,13 @@ class EndpointSliceController(ServiceController):
 
     # --- one Service -------------------------------------------------------------------------
     def sync_service(self, key: Key, changed_pods: set[str] | None) -> None:
+        """One sync, counted in `endpoint_slice_controller_syncs{result}` (error: Pods were skipped)."""
+        errors = len(self.errors)
+        self._sync_service(key, changed_pods)
+        result = "error" if len(self.errors) > errors else "success"
+        self.cluster._metrics.inc(f"{metrics.SLICE}_syncs", (("result", result),))
+
+    def _sync_service(self, key: Key, changed_pods: set[str] | None) -> None:
         ns, name = key
         cluster = self.cluster
         svc = cluster._services_by_ns.get(ns, {}).get(name)
@@ -321,6 +335,7 @@ class EndpointSliceController(ServiceController):
             self._signature.pop(key, None)
             if svc is None:
                 self._tracker.forget(key)
+                self.cluster._metrics.cache(metrics.SLICE).delete(key)
             return
         signature = (svc.uid, tuple(sorted(svc.selector.items())), svc.ports, svc.publish_not_ready,
                      svc.ip_families, svc.cluster_ip, tuple(sorted(svc.labels.items())),
@@ -473,6 +488,8 @@ class EndpointSliceController(ServiceController):
         existing.sort(key=lambda r: r.name)
         mode = topology.hint_mode(svc)
         deletes_unsupported = [r for r in existing if r.address_type not in address_types]
+        efficiency: dict[tuple, tuple[int, int]] = {}   # (address type, port key) -> (endpoints, slices)
+        changed = 0
         for at in address_types:
             of_type = [r for r in existing if r.address_type == at]
             plan = Plan()
@@ -482,10 +499,16 @@ class EndpointSliceController(ServiceController):
                     by_key.setdefault(rec.port_key, []).append(rec)
                 else:
                     plan.deletes.append(rec)
+            added = removed = 0
             for pk, (ports, eps) in desired[at].items():
                 touched_here = None if touched is None else touched.get((at, pk), set())
-                reconcile_by_port_mapping(plan, by_key.pop(pk, []), eps, ports, pk, at, labels,
-                                          cluster.max_endpoints_per_slice, touched_here)
+                mine = by_key.pop(pk, [])
+                before = (len(plan.creates), len(plan.deletes))
+                got = reconcile_by_port_mapping(plan, mine, eps, ports, pk, at, labels,
+                                                cluster.max_endpoints_per_slice, touched_here)
+                added, removed = added + got[0], removed + got[1]
+                efficiency[(at, pk)] = (len(eps), len(mine) + len(plan.creates) - before[0]
+                                        - (len(plan.deletes) - before[1]))
             for recs in by_key.values():  # port lists no longer desired
                 plan.deletes.extend(recs)
             if len(of_type) == len(plan.deletes) and not plan.creates:
@@ -494,13 +517,25 @@ class EndpointSliceController(ServiceController):
                     plan.unchanged.append(plan.deletes.pop())
                 else:
                     plan.creates.append(placeholder)
+                efficiency[(at, ())] = (0, 1)
+            cluster._metrics.observe(f"{metrics.SLICE}_endpoints_added_per_sync", added)
+            cluster._metrics.observe(f"{metrics.SLICE}_endpoints_removed_per_sync", removed)
             topology.apply_hints(svc, mode, plan, cluster._nodes, self.events, check_unchanged=touched is None)
-            self._finalize(svc, plan, labels, trigger)
+            changed += self._finalize(svc, plan, labels, trigger)
+        cluster._metrics.cache(metrics.SLICE).set((ns, svc.name), efficiency)
         if deletes_unsupported:
             for rec in deletes_unsupported:
                 cluster._controller_delete(self.name, "EndpointSlice", (ns, rec.name))
+                cluster._metrics.inc(f"{metrics.SLICE}_changes", (("operation", "delete"),))
+            changed += len(deletes_unsupported)
+        distribution = svc.traffic_distribution if svc.traffic_distribution == "PreferClose" and mode != "auto" else ""
+        cluster._metrics.observe(f"{metrics.SLICE}_endpointslices_changed_per_sync", changed,
+                                 (("topology", "Auto" if mode == "auto" else "Disabled"),
+                                  ("traffic_distribution", distribution)), metrics.DEFAULT_BUCKETS)
 
-    def _finalize(self, svc: ServiceFacts, plan: Plan, labels: dict, trigger: str | None) -> None:
+    def _finalize(self, svc: ServiceFacts, plan: Plan, labels: dict, trigger: str | None) -> int:
+        """Recycle, then write; returns the slices changed (creates counted even when skipped, as
+        upstream's `endpointslices_changed_per_sync` does)."""
         # Recycling: pair deletes (in order) with the last pending create of the same address type.
         i = 0
         while i < len(plan.deletes) and plan.creates:
@@ -515,14 +550,20 @@ class EndpointSliceController(ServiceController):
             else:
                 i += 1
         cluster = self.cluster
+        changed = len(plan.creates) + len(plan.updates) + len(plan.deletes)
         if svc.deleting:
             plan.creates = []
+        count = cluster._metrics.inc
         for rec in plan.creates:
             self._remember(rec, cluster._controller_create(self.name, self._manifest(svc, rec, labels, trigger)), svc)
+            count(f"{metrics.SLICE}_changes", (("operation", "create"),))
         for rec in plan.updates:
             self._remember(rec, cluster._controller_update(self.name, self._manifest(svc, rec, labels, trigger)), svc)
+            count(f"{metrics.SLICE}_changes", (("operation", "update"),))
         for rec in plan.deletes:
             cluster._controller_delete(self.name, "EndpointSlice", (svc.namespace, rec.name))
+            count(f"{metrics.SLICE}_changes", (("operation", "delete"),))
+        return changed
 
     def _manifest(self, svc: ServiceFacts, rec: SliceRec, labels: dict, trigger: str | None) -> dict:
         annotations = dict(rec.annotations)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from slicelab.controllers import metrics
 from slicelab.controllers.base import Change, Controller, Key
 from slicelab.controllers.endpointslices import endpoint_identity, port_sort_key, same_endpoint
 from slicelab.objects import (ANNOTATION_LAST_APPLIED, ANNOTATION_LEADER, ANNOTATION_TRIGGER_TIME,
@@ -34,6 +35,7 @@ MAX_ENDPOINTS_PER_SUBSET = 1000
 
 class MirroringController(Controller):
     name = "endpointslice-mirroring"
+    queue_name = "endpoint_slice_mirroring"
 
     def __init__(self, cluster):
         super().__init__(cluster)
@@ -55,6 +57,8 @@ class MirroringController(Controller):
 
     def sync(self) -> None:
         queue, self._queue = sorted(self._queue), set()
+        if queue:
+            self.cluster._metrics.inc("workqueue_adds_total", (("name", self.queue_name),), len(queue))
         for key in queue:
             self._sync(key)
 
@@ -71,8 +75,10 @@ class MirroringController(Controller):
         if not mirror:
             for manifest in existing:
                 cluster._controller_delete(self.name, "EndpointSlice", (ns, manifest["metadata"]["name"]))
+                cluster._metrics.inc(f"{metrics.MIRRORING}_changes", (("operation", "delete"),))
+            cluster._metrics.cache(metrics.MIRRORING).delete(key)
             return
-        desired = self._desired(endpoints)
+        desired, skipped = self._desired(endpoints)
         labels = dict(meta.get("labels") or {})
         labels[LABEL_SERVICE_NAME] = name
         labels[LABEL_MANAGED_BY] = MANAGER_MIRRORING
@@ -122,10 +128,24 @@ class MirroringController(Controller):
         for manifests in deletes.values():
             for manifest in manifests:
                 cluster._controller_delete(self.name, "EndpointSlice", (ns, manifest["metadata"]["name"]))
+        self._count(key, desired, totals, skipped, sum(map(len, creates.values())), len(updates),
+                    sum(map(len, deletes.values())))
 
-    def _desired(self, endpoints: dict) -> dict[tuple, tuple[list, list]]:
-        """(address type, port key) → (ports, endpoints), from the repacked subsets, in their order;
-        records the warning events of this sync."""
+    def _count(self, key: Key, desired: dict, totals: dict, skipped: int, creates: int, updates: int,
+               deletes: int) -> None:
+        """The mirroring controller's metrics for one reconcile (one slice per desired group)."""
+        m = self.cluster._metrics
+        for what in ("added", "updated", "removed"):
+            m.observe(f"{metrics.MIRRORING}_endpoints_{what}_per_sync", totals[what])
+        m.observe(f"{metrics.MIRRORING}_addresses_skipped_per_sync", skipped)
+        for operation, count in (("create", creates), ("update", updates), ("delete", deletes)):
+            if count:
+                m.inc(f"{metrics.MIRRORING}_changes", (("operation", operation),), count)
+        m.cache(metrics.MIRRORING).set(key, {group: (len(eps), 1) for group, (_, eps) in desired.items()})
+
+    def _desired(self, endpoints: dict) -> tuple[dict[tuple, tuple[list, list]], int]:
+        """(address type, port key) → (ports, endpoints), from the repacked subsets, in their order, and
+        how many addresses were skipped; records the warning events of this sync."""
         out: dict[tuple, tuple[list, list, set]] = {}
         skipped = invalid = 0
         for subset in repack_subsets(endpoints.get("subsets") or ()):
@@ -155,7 +175,7 @@ class MirroringController(Controller):
         if skipped > invalid:
             self.events.append(f"TooManyAddressesToMirror: A max of {MAX_ENDPOINTS_PER_SUBSET} addresses can be "
                                f"mirrored to EndpointSlices per Endpoints subset. {skipped} addresses were skipped")
-        return {key: (ports, eps) for key, (ports, eps, _) in sorted(out.items(), key=lambda item: item[0][0])}
+        return {key: (ports, eps) for key, (ports, eps, _) in sorted(out.items(), key=lambda item: item[0][0])}, skipped
 
 
 def _slice_port(p: dict) -> dict:
