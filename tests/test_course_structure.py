@@ -24,13 +24,15 @@ NOTEBOOKS = sorted(SOURCE.glob("*/*.ipynb"))
 ASSIGNMENTS = {"ps1-the-flow", "ps2-selectors-and-endpoints", "ps3-slices", "ps4-troubleshooting"}
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 POINTS = re.compile(r"\((\d+) points?\b")
-# The seed's three quiz questions, word for word.
+# The seed's three quiz questions, naming what the page shows (the seed said "execution table" and
+# "variable tracker") and asking for the *first* removal (step 10 removes a pod IP too).
 SEED_QUESTIONS = [
-    "Look at the execution table at step 3. What IPs are listed in the endpoints?",
-    "At which step does the endpoints list update to remove a pod IP?",
-    "If a new pod with IP 10.0.0.3 is added matching the service selector, what changes in the variable "
+    "Look at the process table at step 3. What IPs are listed in the endpoints?",
+    "At which step does the endpoints list first lose a pod IP?",
+    "If a new pod with IP 10.0.0.3 is added matching the service selector, what changes in the status "
     "tracker after step 2?",
 ]
+NAMES_NOT_ON_THE_PAGE = ("execution table", "variable tracker", "'Endpoints' column")
 
 
 def _meta(cell) -> dict:
@@ -204,6 +206,28 @@ def test_ps1_asks_the_seed_questions_word_for_word():
         assert question in text
     questions = re.findall(r"\*\*Question \d+\*\*", text)
     assert len(questions) >= 10, "the seed's three questions plus at least seven more"
+
+
+def test_quizzes_name_only_what_the_page_shows():
+    from slicelab.scenario import load_scenario
+
+    ps1 = "\n".join(c.source for c in _read(SOURCE / "ps1-the-flow" / "ps1-the-flow.ipynb").cells)
+    seed = load_scenario("seed")
+    lesson = " ".join(f"{q['question']} {q.get('hint', '')}" for q in seed.quiz)
+    for text in (ps1, lesson):
+        for name in NAMES_NOT_ON_THE_PAGE:
+            assert name not in text
+    for text in (ps1, lesson):
+        assert "process table" in text and "status tracker" in text
+    # question 2 has one right answer: the first step at which the Endpoints list loses an IP
+    from slicelab.scenario import endpoints_ips
+
+    timeline = seed.replay()
+    lists = [set(endpoints_ips(timeline[s], "my-service")) for s in range(timeline.steps + 1)]
+    losses = [s for s in range(1, timeline.steps + 1) if lists[s] < lists[s - 1]]
+    assert len(losses) > 1                       # why "first" matters: step 10 removes an IP too
+    question = seed.quiz[1]
+    assert question["choices"][question["answer"]] == f"Step {losses[0]}"
 
 
 def test_multiple_choice_options_are_four_letters():

@@ -8,6 +8,7 @@ import pytest
 
 from slicelab.scenario import load_scenario
 from slicelab.views import diagrams, flow
+from slicelab.views.seed_words import SEED_MARK, annotate
 from slicelab.views import timeline as views
 
 
@@ -76,8 +77,8 @@ def test_transcript_has_one_paragraph_per_step_from_the_frames(seed):
     paragraphs = views.render_transcript(seed).split("\n\n")
     assert len(paragraphs) == 13 and paragraphs[0].startswith("Start:")
     for step, para in enumerate(paragraphs[1:], start=1):
-        assert para.startswith(f"Step {step} — {seed[step].words['action']}.")
-        assert para.endswith(f"Result: {seed[step].words['result']}.")
+        assert para.startswith(f"Step {step} — {annotate(seed[step].words['action'])}.")
+        assert para.endswith(f"Result: {annotate(seed[step].words['result'])}.")
     assert "the Endpoints controller waits for step 3" in paragraphs[1]
     assert "The Endpoints controller creates Endpoints my-service" in paragraphs[3]
     slice_name = seed[4].get("EndpointSlice")[0]["metadata"]["name"]
@@ -123,7 +124,7 @@ def test_flow_highlights_the_current_stages(seed):
     assert text.count("(now)") == 2 and text.count("▶") == 2
     assert svg.count(flow.CURRENT_FILL) == 2
     assert _svg_text(flow.flow_svg(stages, ())).count("(now)") == 0
-    assert flow.describe_flow(stages, seed[6].stages).endswith("Now: Clients Connect to Pod IPs (stage 7 of 7).")
+    assert "Now: Clients Connect to Pod IPs (stage 7 of 7)." in flow.describe_flow(stages, seed[6].stages)
     with pytest.raises(ValueError, match="not one of the stages"):
         flow.render_flow(stages, ["Pods Deleted"])
 
@@ -160,3 +161,46 @@ def test_object_graph_reads_a_live_cluster_with_several_slices():
     assert "Endpoints web: addresses 10.0.0.1; notReadyAddresses none." in text   # v1 drops terminating Pods
     svg = _svg_text(diagrams.object_graph_svg(c, "web"))
     assert svg.count("EndpointSlice") == 2 and "terminating" in svg
+
+
+# --- the seed's own words, marked, with the correction beside them (issue 12, point 9) -----------------
+SEED_CLAIMS = ("Clients Get Endpoint Slices", "Client gets endpoint slices info", "Client gets updated endpoint slices",
+               "Client gets empty endpoint slices", "Clients query endpoint slices to connect to pods.",
+               "Why does the client get empty endpoint slices sometimes?", "Service controller finds matching pods")
+
+
+def _marked(text: str, claim: str) -> bool:
+    """Every occurrence of `claim` is followed, close by, by the seed mark and a correction."""
+    at, found = 0, 0
+    while (i := text.find(claim, at)) >= 0:
+        following = text[i:i + len(claim) + 400]
+        assert SEED_MARK in following and "in a real cluster" in following, following[:300]
+        found, at = found + 1, i + len(claim)
+    return found > 0
+
+
+@pytest.mark.parametrize("claim", SEED_CLAIMS)
+def test_every_view_that_shows_a_seed_claim_marks_it_and_corrects_it(seed, claim):
+    texts = {
+        "flow description": flow.describe_flow(seed.scenario.stages, seed[5].stages),
+        "process table": views.render_process_table_text(seed, 5),
+        "process table html": html.unescape(re.sub(r"<[^>]+>", " ", views.render_process_table_html(seed, 5))),
+        "transcript": views.render_transcript(seed),
+        "key moments": " ".join(f"{k['question']} {k['answer']}" for k in views.key_moments_reached(seed, 12)),
+        "snapshot": views.render_snapshot(seed),
+    }
+    shown = [where for where, text in texts.items() if claim in text]
+    assert shown, f"{claim!r} is shown nowhere: the test no longer checks anything"
+    for where in shown:
+        assert _marked(texts[where], claim), where
+
+
+def test_the_flow_picture_marks_the_seeds_stage(seed):
+    text = " ".join(_svg_text(flow.flow_svg(seed.scenario.stages, ())).split())
+    assert f"Clients Get Endpoint Slices {SEED_MARK}" in text
+    assert text.count(SEED_MARK) == 1
+
+
+def test_words_a_real_cluster_agrees_with_are_left_alone(seed):
+    assert annotate("Endpoints resource created") == "Endpoints resource created"
+    assert SEED_MARK not in views.render_process_table_text(seed).splitlines()[3]   # step 2's row

@@ -1,7 +1,9 @@
 """The process flow: the scenario's stages as a graphviz chain, the current stage(s) highlighted.
 
 Highlighting never relies on colour alone: a current stage is filled, drawn thick, bold and marked
-with ▶ and the word "now". `describe_flow` is the text alternative shown under the picture.
+with ▶ and the word "now". `describe_flow` is the text alternative shown under the picture. A stage
+named in the seed's own words that a real cluster contradicts ("Clients Get Endpoint Slices") is marked
+as the seed's in the picture, and `describe_flow` says what really happens (see `seed_words`).
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from typing import Sequence
 
 import graphviz
 
+from slicelab.views.seed_words import SEED_MARK, correction_for
+
 __all__ = ["render_flow", "flow_svg", "describe_flow"]
 
 CURRENT_FILL = "#ffd966"
@@ -18,6 +22,8 @@ CURRENT_FILL = "#ffd966"
 
 def _label(stage: str, current: bool) -> str:
     text = "\n".join(textwrap.wrap(stage, 14))
+    if correction_for(stage):
+        text += f"\n{SEED_MARK}"
     return f"▶ {text}\n(now)" if current else text
 
 
@@ -54,7 +60,9 @@ def flow_svg(stages: Sequence[str], current: Sequence[str] = ()) -> str:
 def describe_flow(stages: Sequence[str], current: Sequence[str] = ()) -> str:
     """Text alternative: the chain in words and which stage is current."""
     chain = " → ".join(stages)
+    notes = "".join(f" “{s}” is the seed's wording ({SEED_MARK}) — in a real cluster {found.reality}."
+                    for s in stages if (found := correction_for(s)))
     if not current:
-        return f"Process flow: {chain}. No stage is current (the start)."
+        return f"Process flow: {chain}. No stage is current (the start).{notes}"
     where = ", ".join(f"{s} (stage {list(stages).index(s) + 1} of {len(stages)})" for s in current)
-    return f"Process flow: {chain}. Now: {where}."
+    return f"Process flow: {chain}. Now: {where}.{notes}"

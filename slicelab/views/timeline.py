@@ -3,6 +3,8 @@
 Each view has a text form (terminal, CLI, screen readers) and an HTML form (notebooks). The current row
 or column is highlighted by background *and* a ▶ marker plus `aria-current`, never by colour alone.
 Everything shown is read from the frames; nothing is typed here but the sentence frames of the transcript.
+Scenario words that a real cluster contradicts are shown marked as the seed's, with the correction
+beside them, wherever they appear (`seed_words.annotate`).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Sequence
 
 from slicelab.network import Connection, DnsAnswer
 from slicelab.scenario import Frame, Timeline, Tracker, WORD_FIELDS, endpoints_ips, slice_ips
+from slicelab.views.seed_words import SEED_MARK, annotate, correction_for
 
 __all__ = [
     "PROCESS_HEADERS", "render_process_table_text", "render_process_table_html", "render_tracker_text",
@@ -56,10 +59,20 @@ def _td(text: str, extra: str = "", attrs: str = "") -> str:
     return f"<td style='{CELL_STYLE};{extra}'{attrs}>{html.escape(text)}</td>"
 
 
+def _words_td(text: str, extra: str = "") -> str:
+    """A cell of scenario words; seed's words a real cluster contradicts get the correction below them."""
+    found = correction_for(text)
+    if found is None:
+        return _td(text, extra)
+    note = (f"<br><span class='slicelab-seed-words' style='font-size:0.85em;font-weight:normal'>"
+            f"{html.escape(SEED_MARK)} — in a real cluster {html.escape(found.reality)}</span>")
+    return f"<td style='{CELL_STYLE};{extra}'>{html.escape(text)}{note}</td>"
+
+
 # ------------------------------------------------------------------------------------- process table
 def render_process_table_text(timeline: Timeline, current: int | None = None) -> str:
     """The seed's process table; the row of step `current` is marked with ▶."""
-    rows = [[str(r["step"]), *(r[k] for k in WORD_FIELDS)] for r in timeline.process_table()]
+    rows = [[str(r["step"]), *(annotate(r[k]) for k in WORD_FIELDS)] for r in timeline.process_table()]
     marks = [r["step"] == current for r in timeline.process_table()]
     return render_text_table(PROCESS_HEADERS, rows, marks)
 
@@ -73,7 +86,7 @@ def render_process_table_html(timeline: Timeline, current: int | None = None) ->
         style = HIGHLIGHT if now else ""
         attrs = " aria-current='step'" if now else ""
         step = f"{MARK} {r['step']}" if now else str(r["step"])
-        cells = _td(step, style) + "".join(_td(r[k], style) for k in WORD_FIELDS)
+        cells = _td(step, style) + "".join(_words_td(r[k], style) for k in WORD_FIELDS)
         body.append(f"<tr class='{'slicelab-current' if now else ''}'{attrs}>{cells}</tr>")
     note = timeline.scenario.stop_note
     note_html = f"<p class='slicelab-stop-note' style='font-size:0.9em'>Note: {html.escape(note)}</p>" if note else ""
@@ -226,8 +239,8 @@ def describe_step(timeline: Timeline, step: int) -> str:
     client = ""
     if isinstance(frame.client, (DnsAnswer, Connection)):
         client = " Client: " + frame.client.text() + "."
-    return (f"Step {step} — {words['action']}. {ops} {_describe_writes(frame.writes, _waiting(timeline, step))} {state}.{client} "
-            f"Result: {words['result']}.")
+    return (f"Step {step} — {annotate(words['action'])}. {ops} {_describe_writes(frame.writes, _waiting(timeline, step))} "
+            f"{state}.{client} Result: {annotate(words['result'])}.")
 
 
 def render_transcript(timeline: Timeline, upto: int | None = None) -> str:
@@ -250,18 +263,26 @@ def render_transcript_html(timeline: Timeline, current: int | None = None) -> st
 # --------------------------------------------------------------------------- key moments and snapshot
 def key_moments_at(timeline: Timeline, step: int) -> list[dict]:
     """The scenario's key moments that happen at `step` exactly."""
-    return [dict(k) for k in timeline.scenario.key_moments if int(k["step"]) == step]
+    return [_annotated_moment(k) for k in timeline.scenario.key_moments if int(k["step"]) == step]
 
 
 def key_moments_reached(timeline: Timeline, step: int) -> list[dict]:
     """The key moments a learner has reached by `step`, in story order (they stay once reached)."""
-    return [dict(k) for k in timeline.scenario.key_moments if int(k["step"]) <= step]
+    return [_annotated_moment(k) for k in timeline.scenario.key_moments if int(k["step"]) <= step]
+
+
+def _annotated_moment(moment) -> dict:
+    out = dict(moment)
+    for key in ("question", "answer"):
+        if key in out:
+            out[key] = annotate(str(out[key]))
+    return out
 
 
 def render_snapshot(timeline: Timeline) -> str:
     """The concept snapshot: one line per concept, plus the numbers this replay used."""
     sc = timeline.scenario
-    lines = [f"- {line}" for line in sc.snapshot]
+    lines = [f"- {annotate(line)}" for line in sc.snapshot]
     lines.append(f"- In this replay: up to {sc.cluster.get('max_endpoints_per_slice', 100)} endpoints per "
                  f"EndpointSlice; {sum(len(f.writes) for f in timeline)} controller writes in "
                  f"{timeline.steps} steps.")
