@@ -4,6 +4,7 @@ Each test repeats a lesson's worked example with the same calls and asserts what
 expect, so a change in slicelab that makes a lesson's answer wrong fails here, not in a classroom.
 """
 from slicelab import Cluster, network
+from slicelab.builders import node, pod, service
 from slicelab.lessons import SELF_CHECKS
 from slicelab.widgets.playground import Lab, count_writes
 
@@ -110,11 +111,83 @@ def test_08_dual_stack_and_hints():
     v6 = [s for s in later.set_dual_stack(True).slices if s["addressType"] == "IPv6"][0]
     assert not v6.get("endpoints") and not v6.get("ports")
     zoned = Lab(replicas=4, zones=("zone-a", "zone-b"), kubectl="")
-    zoned.set_traffic_distribution("PreferClose")
+    zoned.set_traffic_distribution("PreferSameZone")
     zoned.set_ready("web-2", False)
     hints = {e["targetRef"]["name"]: [h["name"] for h in (e.get("hints") or {}).get("forZones", [])]
              for e in zoned.slices()[0]["endpoints"]}
     assert hints == {"web-1": ["zone-a"], "web-2": [], "web-3": ["zone-a"], "web-4": ["zone-b"]}
+    zone_a = [n["metadata"]["name"] for n in zoned.cluster.get("Node")
+              if n["metadata"]["labels"].get("topology.kubernetes.io/zone") == "zone-a"]
+    used = {b.pod for b in network.proxy_endpoints(zoned.cluster, "web", zone_a[0])}
+    assert SELF_CHECKS["08"][3]["answer"] == " and ".join(sorted(used)) == "web-1 and web-3"
+
+
+def _spread() -> Cluster:
+    """Lesson 08's PreferSameNode example (cell c018-same-node-code)."""
+    spread = Cluster()
+    spread.apply([*(node(n, zone=f"zone-{n[5]}") for n in ("node-a1", "node-a2", "node-a3", "node-b1")),
+                  service("api", selector={"app": "api"}, traffic_distribution="PreferSameNode")]
+                 + [pod(f"api-{i}", f"10.0.0.{i}", labels={"app": "api"}, node=n)
+                    for i, n in enumerate(("node-a1", "node-a2", "node-b1"), start=1)])
+    return spread
+
+
+def test_08_each_nodes_kube_proxy_prefers_its_node_then_its_zone():
+    spread = _spread()
+    used = {n: sorted(b.pod for b in network.proxy_endpoints(spread, "api", n))
+            for n in ("node-a1", "node-a2", "node-a3", "node-b1")}
+    assert used == {"node-a1": ["api-1"], "node-a2": ["api-2"], "node-a3": ["api-1", "api-2"], "node-b1": ["api-3"]}
+    assert SELF_CHECKS["08"][5]["answer"] == " and ".join(used["node-a3"])
+    slice_ = spread.get("EndpointSlice")[0]
+    assert all(e["hints"]["forNodes"] == [{"name": e["nodeName"]}] for e in slice_["endpoints"])
+
+
+def test_06_internal_traffic_policy_local_drops_on_a_node_without_endpoints():
+    logs = service("logs", selector={"app": "logs"})
+    logs["spec"]["internalTrafficPolicy"] = "Local"
+    local = Cluster()
+    local.apply([logs, *(node(n) for n in ("node-a", "node-b", "node-c")),
+                 *(pod(f"logs-{n[-1]}", f"10.0.{i}.1", labels={"app": "logs"}, node=n)
+                   for i, n in enumerate(("node-a", "node-b"), start=1))])
+    outcomes = {n: network.connect(local, "logs", client_node=n) for n in ("node-a", "node-b", "node-c")}
+    assert outcomes["node-a"].backend.pod == "logs-a" and outcomes["node-b"].backend.pod == "logs-b"
+    assert outcomes["node-c"].outcome == "dropped: no local endpoints"
+    assert "times out" in SELF_CHECKS["06"][5]["answer"] and "timed out" in outcomes["node-c"].text()
+
+
+def test_04_an_endpoint_in_two_slices_is_used_once_and_fqdn_is_ignored():
+    dup = Cluster()
+    one = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+           "ports": [{"port": 80, "protocol": "TCP"}], "endpoints": [{"addresses": ["10.0.0.7"]}]}
+    dup.apply([service("db", selector=None)] + [dict(one, metadata={"name": n, "labels": {
+        "kubernetes.io/service-name": "db"}}) for n in ("db-a", "db-b")])
+    used = network.proxy_endpoints(dup, "db", None)
+    assert len(used) == 1 and str(len(used)) in SELF_CHECKS["04"][5]["answer"]
+    dup.apply(dict(one, addressType="FQDN", endpoints=[{"addresses": ["db.example.com"]}],
+                   metadata={"name": "db-dns", "labels": {"kubernetes.io/service-name": "db"}}))
+    assert [b.address for b in network.proxy_endpoints(dup, "db", None)] == ["10.0.0.7:80"]
+
+
+def test_09_two_same_port_subsets_of_600_mirror_to_one_slice_of_1000():
+    big = Cluster()
+    ips = [f"10.1.{i // 250}.{i % 250 + 1}" for i in range(1200)]
+    big.apply([{"kind": "Service", "apiVersion": "v1", "metadata": {"name": "big"}, "spec": {"ports": [{"port": 80}]}},
+               {"kind": "Endpoints", "apiVersion": "v1", "metadata": {"name": "big"},
+                "subsets": [{"addresses": [{"ip": ip} for ip in part], "ports": [{"port": 80}]}
+                            for part in (ips[:600], ips[600:])]}])
+    assert [len(s["endpoints"]) for s in big.get("EndpointSlice")] == [1000]
+    assert big.controller_events() == ["TooManyAddressesToMirror: A max of 1000 addresses can be mirrored to "
+                                       "EndpointSlices per Endpoints subset. 200 addresses were skipped"]
+
+
+def test_01_headless_with_unresolved_target_port_and_the_clients_of_the_seed():
+    from slicelab.scenario import load_scenario
+
+    headless = load_scenario("seed-headless").replay()
+    assert headless[5].client.records                 # CoreDNS answers the ready Pod IPs
+    graceful = load_scenario("seed-graceful").replay()
+    candidates = graceful[9].client.candidates
+    assert any(b.terminating and b.serving for b in candidates) and graceful[9].client.backend.ready
 
 
 def test_09_mirroring():
@@ -154,3 +227,23 @@ def test_03_publish_not_ready_addresses_lists_everyone_as_ready():
     assert not subsets[0].get("notReadyAddresses")
     conditions = {e["targetRef"]["name"]: e["conditions"]["ready"] for e in lab.slices()[0]["endpoints"]}
     assert conditions == {"web-1": True, "web-2": True, "web-3": True}
+
+
+def test_07_what_an_operator_sees_during_a_rolling_update():
+    """Lesson 07's metrics section (cells c025-metrics-*): the numbers its text and self-check 07#7 state."""
+    from collections import Counter
+
+    roll = Lab(Cluster(max_endpoints_per_slice=10), replicas=30, kubectl="")
+    before, writes = roll.cluster.metrics(), len(roll.cluster.writes)
+    roll.rolling_update()
+    after = roll.cluster.metrics()
+    grew = {k: after[k] - before.get(k, 0) for k in after}
+    slice_writes = grew['endpoint_slice_controller_changes{operation="update"}'] + \
+        grew['endpoint_slice_controller_changes{operation="create"}']
+    assert round(slice_writes / 30) == 4 and "4" in SELF_CHECKS["07"][6]["answer"]
+    v1 = Counter(w["verb"] for w in roll.cluster.writes[writes:] if w["kind"] == "Endpoints")
+    assert v1 == {"update": 90}                                  # three per replaced Pod
+    assert grew["endpoint_slice_controller_endpoints_added_per_sync_sum"] == 30
+    assert grew["endpoint_slice_controller_endpoints_removed_per_sync_sum"] == 30
+    assert after["endpoint_slice_controller_num_endpoint_slices"] > after["endpoint_slice_controller_desired_endpoint_slices"]
+    assert not any(k.startswith('endpoint_slice_controller_syncs{result="error"') for k in after)

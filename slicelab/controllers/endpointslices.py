@@ -335,7 +335,7 @@ class EndpointSliceController(ServiceController):
             self._signature.pop(key, None)
             if svc is None:
                 self._tracker.forget(key)
-                self.cluster._metrics.cache(metrics.SLICE).delete(key)
+                self.cluster._metrics.cache_delete(metrics.SLICE, key)
             return
         signature = (svc.uid, tuple(sorted(svc.selector.items())), svc.ports, svc.publish_not_ready,
                      svc.ip_families, svc.cluster_ip, tuple(sorted(svc.labels.items())),
@@ -522,7 +522,7 @@ class EndpointSliceController(ServiceController):
             cluster._metrics.observe(f"{metrics.SLICE}_endpoints_removed_per_sync", removed)
             topology.apply_hints(svc, mode, plan, cluster._nodes, self.events, check_unchanged=touched is None)
             changed += self._finalize(svc, plan, labels, trigger)
-        cluster._metrics.cache(metrics.SLICE).set((ns, svc.name), efficiency)
+        cluster._metrics.cache_set(metrics.SLICE, (ns, svc.name), efficiency)
         if deletes_unsupported:
             for rec in deletes_unsupported:
                 cluster._controller_delete(self.name, "EndpointSlice", (ns, rec.name))

@@ -148,9 +148,14 @@ class Metrics:
     def inc(self, name: str, labels: tuple = (), amount: float = 1) -> None:
         self.counters[(name, labels)] = self.counters.get((name, labels), 0) + amount
 
-    def cache(self, subsystem: str) -> SliceCache:
+    def cache_set(self, subsystem: str, key: tuple, items: dict[tuple, tuple[int, int]]) -> None:
+        """Record an object's (endpoints, slices) per port set; its gauges exist from now on."""
+        self.caches[subsystem].set(key, items)
         self.touched_gauges.add(subsystem)
-        return self.caches[subsystem]
+
+    def cache_delete(self, subsystem: str, key: tuple) -> None:
+        """Forget an object (its Service or Endpoints went, or is no longer mirrored)."""
+        self.caches[subsystem].delete(key)
 
     def families(self) -> Iterator[tuple[str, str, list[tuple[str, float]]]]:
         """(metric name, type, samples) in a stable order: what one scrape would show."""
@@ -192,3 +197,19 @@ def _go_value(value: float) -> str:
     if math.isinf(value) or math.isnan(value):
         return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
     return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
+
+
+def render_changes(before: dict[str, float], after: dict[str, float],
+                   prefix: str = f"{SLICE}_") -> str:
+    """What moved between two scrapes, as an operator reads a dashboard: one row per sample of `prefix`
+    (histograms by their `_sum` and `_count`), with its value before, after and the difference."""
+    rows = [(name[len(prefix):], before.get(name, 0.0), value) for name, value in after.items()
+            if name.startswith(prefix) and "_bucket{" not in name]
+    header = f"SAMPLE ({prefix}…)"
+    width = max([len(header)] + [len(name) for name, _, _ in rows])
+    lines = [f"{header.ljust(width)}  {'BEFORE':>8}  {'AFTER':>8}  {'CHANGE':>8}"]
+    for name, old, new in rows:
+        change = new - old
+        lines.append(f"{name.ljust(width)}  {_go_value(old):>8}  {_go_value(new):>8}  "
+                     f"{('+' if change > 0 else '') + _go_value(change):>8}")
+    return "\n".join(lines)

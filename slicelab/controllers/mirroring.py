@@ -76,7 +76,7 @@ class MirroringController(Controller):
             for manifest in existing:
                 cluster._controller_delete(self.name, "EndpointSlice", (ns, manifest["metadata"]["name"]))
                 cluster._metrics.inc(f"{metrics.MIRRORING}_changes", (("operation", "delete"),))
-            cluster._metrics.cache(metrics.MIRRORING).delete(key)
+            cluster._metrics.cache_delete(metrics.MIRRORING, key)
             return
         desired, skipped = self._desired(endpoints)
         labels = dict(meta.get("labels") or {})
@@ -141,7 +141,7 @@ class MirroringController(Controller):
         for operation, count in (("create", creates), ("update", updates), ("delete", deletes)):
             if count:
                 m.inc(f"{metrics.MIRRORING}_changes", (("operation", operation),), count)
-        m.cache(metrics.MIRRORING).set(key, {group: (len(eps), 1) for group, (_, eps) in desired.items()})
+        m.cache_set(metrics.MIRRORING, key, {group: (len(eps), 1) for group, (_, eps) in desired.items()})
 
     def _desired(self, endpoints: dict) -> tuple[dict[tuple, tuple[list, list]], int]:
         """(address type, port key) → (ports, endpoints), from the repacked subsets, in their order, and
