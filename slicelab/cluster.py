@@ -2,7 +2,8 @@
 
 `apply` validates every manifest of the call first (nothing is stored if one is bad), applies the API
 server's defaulting (ClusterIP allocation, ipFamilies, targetPort, protocol, uid, creationTimestamp,
-names from generateName; an empty `selector: {}` is stored as no selector), stores the objects, then runs every active controller once, in this order:
+names from generateName; an empty `selector: {}` is stored as no selector), stores the objects, then
+runs every active controller once, in this order:
 endpoints, endpointslice, endpointslice-mirroring, garbage-collector. Each controller write is recorded
 in `writes` (and returned by the call that caused it).
 
