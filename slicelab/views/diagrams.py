@@ -13,7 +13,7 @@ from typing import Any
 
 import graphviz
 
-from slicelab.selectors import matches
+from slicelab.selectors import matches_map
 
 __all__ = ["object_graph", "object_graph_svg", "describe_object_graph"]
 
@@ -38,6 +38,12 @@ def _collect(source: Any, service: str, namespace: str) -> dict:
     endpoints = source.get("Endpoints", namespace=namespace, name=service)
     return {"service": svc[0] if svc else None, "selector": selector, "pods": pods, "slices": slices,
             "endpoints": endpoints[0] if endpoints else None}
+
+
+def _selects(selector: dict | None, pod: dict) -> bool:
+    """Whether a Service selector picks the Pod. An empty selector is no selector (the API stores
+    `selector: {}` as absent): it picks nothing, and no controller manages the Service's endpoints."""
+    return bool(selector) and matches_map(selector, pod["metadata"].get("labels"))
 
 
 def _pod_label(pod: dict, selected: bool) -> str:
@@ -66,8 +72,7 @@ def _graph(d: dict, service: str) -> graphviz.Digraph:
         g.node("svc", f"Service {service}\nselector {sel}\nclusterIP {ip}", shape="box", style="rounded,bold")
     pod_ids = {}
     for i, pod in enumerate(d["pods"]):
-        selected = d["selector"] is not None and matches(",".join(f"{k}={v}" for k, v in d["selector"].items()),
-                                                         pod["metadata"].get("labels") or {})
+        selected = _selects(d["selector"], pod)
         pod_ids[pod["metadata"]["name"]] = f"pod{i}"
         g.node(f"pod{i}", _pod_label(pod, selected), style="rounded" if selected else "rounded,dashed")
     for i, eps in enumerate(d["slices"]):
@@ -122,9 +127,7 @@ def describe_object_graph(source: Any, service: str, namespace: str = "default")
                      f"notReadyAddresses {', '.join(not_ready) or 'none'}.")
     else:
         lines.append(f"There is no Endpoints object {service}.")
-    unselected = [p["metadata"]["name"] for p in d["pods"]
-                  if d["selector"] is None or not matches(",".join(f"{k}={v}" for k, v in d["selector"].items()),
-                                                          p["metadata"].get("labels") or {})]
+    unselected = [p["metadata"]["name"] for p in d["pods"] if not _selects(d["selector"], p)]
     if unselected:
         lines.append(f"Pods not selected by the Service: {', '.join(unselected)}.")
     return " ".join(lines)
