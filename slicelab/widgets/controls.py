@@ -22,12 +22,15 @@ EXPORT_ONLY = "slicelab-export-only"   # a note shown only where there is no ker
 AT_EDGE = "slicelab-at-edge"           # Previous at the first step, Next at the last
 
 # The HTML export (nbconvert + @jupyter-widgets/html-manager) renders each widget inside a
-# `.widget-subarea`; JupyterLab, Notebook 7 and Voila do not.
+# `.widget-subarea`; JupyterLab, Notebook 7 and Voila do not. An HTML widget's content may shrink below
+# its drawing's width (min-width: 0), so a wide diagram or table scrolls inside the page, not off it.
 _STYLE = f"""<style>
 .widget-subarea .{KERNEL_ONLY} {{ display: none !important; }}
 .{EXPORT_ONLY} {{ display: none !important; }}
 .widget-subarea .{EXPORT_ONLY} {{ display: block !important; }}
 .{AT_EDGE} {{ opacity: 0.55; }}
+:is(.slicelab-stepper, .slicelab-stepper-view, .slicelab-event-stepper, .slicelab-playground)
+  :is(.widget-html, .widget-html-content) {{ min-width: 0; }}
 </style>"""
 
 _page_style: widgets.HTML | None = None

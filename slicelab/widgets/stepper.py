@@ -37,12 +37,15 @@ TITLES = {
 }
 
 
+_SCROLL = "style='overflow-x:auto;max-width:100%'"  # a wide drawing scrolls inside the page
+
+
 def _pre(text: str) -> str:
     return preformatted_html(text)
 
 
 def _alt(text: str) -> str:
-    return f"<p class='slicelab-alt' style='font-size:0.85em;margin:0.2em 0'>{html.escape(text)}</p>"
+    return f"<p class='slicelab-alt' style='font-size:0.85em;margin:0.2em 0;line-height:1.4'>{html.escape(text)}</p>"
 
 
 def _status(t: Timeline, step: int) -> str:
@@ -72,13 +75,14 @@ def _moments(t: Timeline, step: int) -> str:
 
 def _flow(t: Timeline, step: int) -> str:
     stages, current = t.scenario.stages, t[step].stages
-    return (f"<div class='slicelab-flow'>{flow.flow_svg(stages, current)}</div>"
+    return (f"<div class='slicelab-flow' {_SCROLL}>{flow.flow_svg(stages, current)}</div>"
             + _alt(flow.describe_flow(stages, current)))
 
 
 def _objects(t: Timeline, step: int) -> str:
     sc = t.scenario
-    return (f"<div class='slicelab-objects'>{diagrams.object_graph_svg(t[step], sc.service, sc.namespace)}</div>"
+    svg = diagrams.object_graph_svg(t[step], sc.service, sc.namespace)
+    return (f"<div class='slicelab-objects' {_SCROLL}>{svg}</div>"
             + _alt(diagrams.describe_object_graph(t[step], sc.service, sc.namespace)))
 
 
