@@ -227,3 +227,29 @@ def test_the_object_graph_says_an_empty_selector_selects_no_pod():
     lab.cluster.apply([svc])
     text = describe_object_graph(lab.cluster, "web")
     assert "(no selector)" in text and "Pods not selected by the Service: web-1, web-2." in text
+
+
+def test_a_lab_that_watches_a_client_records_dns_and_the_connection_after_every_event():
+    lab = Lab(service="api", replicas=2, client=True, kubectl="")
+    first = lab.last
+    cluster_ip = lab.service_manifest()["spec"]["clusterIP"]
+    assert first.dns.text() == f"api.default.svc.cluster.local -> {cluster_ip} (ClusterIP)"
+    assert first.connection.ok and first.connection.backend.pod in ("api-1", "api-2")
+    lab.start_termination("api-1")
+    lab.start_termination("api-2")  # none ready: kube-proxy falls back to serving-and-terminating ones
+    assert lab.last.connection.ok and lab.last.connection.backend.terminating
+    lab.finish_termination("api-1")
+    lab.finish_termination("api-2")
+    assert lab.last.connection.outcome == "rejected: no endpoints" and lab.last.dns.rcode == "NOERROR"
+    assert f"Client: connect {cluster_ip}:80: connection refused" in lab.last.text()
+    assert Lab(replicas=1, kubectl="").last.connection is None  # only when asked: lessons 02-05 unchanged
+
+
+def test_the_playground_shows_the_client_after_every_button():
+    require_tool("dot")
+    play = Playground(service="api", replicas=1, client=True, kubectl="")
+    assert "DNS: api.default.svc.cluster.local" in play.client.value and "(Pod api-1)" in play.client.value
+    play.pod.value = "api-1"
+    play.ready_button.click()
+    assert "connection refused" in play.client.value
+    assert Playground(replicas=1).client.value == ""
