@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from slicelab import network
+from slicelab.podtemplate import PodTemplate
 from slicelab.selectors import parse_selector
 
 __all__ = ["Lab", "Event", "count_writes", "service_selector", "parse_target_port", "selector_text",
@@ -138,11 +139,9 @@ class Lab:
         self.zones = tuple(zones)
         self.watch_client = bool(client)
         self.events: list[Event] = []
-        self._next_ip = 1
-        self._next_pod = 1
-        self._dual_stack = bool(dual_stack)
         self._nodes = [(f"node-{i + 1}", self.zones[i % len(self.zones)])
                        for i in range(len(self.zones) * nodes_per_zone)] if self.zones else []
+        self.template = PodTemplate(service, namespace, self.labels, bool(dual_stack), [n for n, _ in self._nodes])
         self.client_node = None
         if self._nodes:
             self._apply([self._node(name, zone) for name, zone in self._nodes])
@@ -164,7 +163,7 @@ class Lab:
     @property
     def dual_stack(self) -> bool:
         """Whether new Pods get an IPv6 address besides the IPv4 one (set_dual_stack changes it)."""
-        return self._dual_stack
+        return self.template.dual_stack
 
     @property
     def selector(self) -> dict[str, str] | None:
@@ -223,7 +222,7 @@ class Lab:
         if count < 1:
             raise ValueError(f"count must be at least 1, not {count}")
         taken = self._taken()
-        manifests = [self._pod_manifest(ready, labels, ports, prefix, taken) for _ in range(count)]
+        manifests = [self.template.manifest(ready, labels, ports, prefix, taken) for _ in range(count)]
         names = [m["metadata"]["name"] for m in manifests]
         names = ", ".join(names) if len(names) <= 4 else f"{names[0]} … {names[-1]}"
         return self._record(f"add {count} Pod{'s' if count > 1 else ''} ({names})", self._apply(manifests))
@@ -289,7 +288,7 @@ class Lab:
         manifests = [_with_ready(self._require(name), False) for name in not_ready]
         if add:
             taken = self._taken()
-            manifests += [self._pod_manifest(True, taken=taken) for _ in range(add)]
+            manifests += [self.template.manifest(True, taken=taken) for _ in range(add)]
         if not manifests:
             raise ValueError("batch: nothing to change (give add=N or not_ready=[...])")
         parts = ([_count(len(not_ready), "Pod becomes", "Pods become") + " NotReady"] if not_ready else []) \
@@ -337,7 +336,7 @@ class Lab:
 
     def set_dual_stack(self, on: bool) -> Event:
         """Ask for IPv4+IPv6 (PreferDualStack) or IPv4 only; new Pods get addresses of each family."""
-        self._dual_stack = bool(on)
+        self.template.dual_stack = bool(on)
         svc = self.service_manifest()
         spec = svc["spec"]
         if on:
@@ -425,7 +424,7 @@ class Lab:
         spec: dict[str, Any] = {"selector": dict(self.labels),
                                 "ports": [{"name": "http", "port": 80, "targetPort": target_port,
                                            "protocol": "TCP"}]}
-        if self._dual_stack:
+        if self.template.dual_stack:
             spec.update(ipFamilyPolicy="PreferDualStack", ipFamilies=list(FAMILIES))
         if headless:
             spec["clusterIP"] = "None"
@@ -437,33 +436,6 @@ class Lab:
         return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {ZONE_LABEL: zone}},
                 "status": {"allocatable": {"cpu": "4"}, "conditions": [{"type": "Ready", "status": "True"}]}}
 
-    def _pod_manifest(self, ready: bool, labels: Mapping[str, str] | None = None,
-                      ports: Mapping[str, int] | None = None, prefix: str | None = None,
-                      taken: set | None = None) -> dict:
-        taken = set() if taken is None else taken  # names and IPs in use; new ones are added to it
-        while f"{prefix or self.service}-{self._next_pod}" in taken:
-            self._next_pod += 1
-        while _ipv4(self._next_ip) in taken:
-            self._next_ip += 1
-        number, ip = self._next_pod, self._next_ip
-        self._next_pod += 1
-        self._next_ip += 1
-        ips = [_ipv4(ip)]
-        if self._dual_stack:
-            ips.append(f"fd00::{ip:x}")
-        taken.update(ips + [f"{prefix or self.service}-{number}"])
-        numbers = {"http": 8080, "metrics": 9090, **(ports or {})}
-        spec: dict[str, Any] = {"containers": [{"name": "web", "image": "nginx", "ports": [
-            {"name": name, "containerPort": port} for name, port in numbers.items()]}]}
-        if self._nodes:
-            spec["nodeName"] = self._nodes[(number - 1) % len(self._nodes)][0]
-        return {"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": f"{prefix or self.service}-{number}", "namespace": self.namespace,
-                             "labels": dict(self.labels if labels is None else labels)},
-                "spec": spec,
-                "status": {"phase": "Running", "podIP": ips[0], "podIPs": [{"ip": i} for i in ips],
-                           "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
-
 
 def _with_ready(pod: dict, ready: bool) -> dict:
     """The Pod (a copy the caller owns) with its Ready condition set."""
@@ -474,8 +446,3 @@ def _with_ready(pod: dict, ready: bool) -> dict:
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
-
-
-def _ipv4(n: int) -> str:
-    """The n-th Pod IP (n >= 1): 10.0.0.1 … 10.0.0.250, 10.0.1.1, …"""
-    return f"10.0.{(n - 1) // 250}.{(n - 1) % 250 + 1}"

@@ -82,3 +82,25 @@ def test_lesson_06_playground_shows_what_the_client_sees(page):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         play.scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / "lesson-06-playground-client.png"))
+
+
+def test_lesson_08_zones_and_traffic_distribution(page):
+    require_tool("jupyter-lab")
+    notebook = "08-dual-stack-and-topology.ipynb"
+    with lab_server(copy=[REPO / "notebooks" / notebook]) as lab:
+        open_and_run_all(page, lab, notebook, timeout_ms=90_000)
+        play = page.locator(".slicelab-playground").last
+        play.get_by_text("Event: add 4 Pods").wait_for()
+        page.get_by_text(IDLE).first.wait_for()
+        play.scroll_into_view_if_needed()
+        figure = play.locator("figure.slicelab-figure")
+        expect(figure).to_contain_text("kube-proxy on node-1 in zone zone-a uses shop-1, shop-2, shop-3, shop-4.")
+        play.get_by_role("combobox", name="trafficDistribution").select_option("PreferSameNode")
+        play.get_by_text("Event: trafficDistribution → PreferSameNode").wait_for(timeout=30_000)
+        expect(figure).to_contain_text("kube-proxy on node-1 in zone zone-a uses shop-1.", timeout=30_000)
+        play.get_by_role("button", name="Flip readiness").click()  # shop-1, the first Pod: on node-1
+        play.get_by_text("Event: Pod shop-1 becomes NotReady").wait_for(timeout=30_000)
+        expect(figure).to_contain_text("kube-proxy on node-1 in zone zone-a uses shop-3.", timeout=30_000)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        figure.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "lesson-08-kube-proxy-per-node.png"))

@@ -253,3 +253,54 @@ def test_the_playground_shows_the_client_after_every_button():
     play.ready_button.click()
     assert "connection refused" in play.client.value
     assert Playground(replicas=1).client.value == ""
+
+
+def test_zones_nodes_and_traffic_distribution_in_the_model():
+    lab = Lab(replicas=4, zones=("zone-a", "zone-b"), nodes_per_zone=2, kubectl="", client=True,
+              client_node="node-3")
+    assert lab.nodes() == [("node-1", "zone-a"), ("node-2", "zone-b"), ("node-3", "zone-a"), ("node-4", "zone-b")]
+    assert [p["spec"]["nodeName"] for p in lab.pods()] == ["node-1", "node-2", "node-3", "node-4"]
+    assert lab.last.connection.client_node == "node-3"
+    event = lab.set_traffic_distribution("PreferSameNode")
+    assert lab.traffic_distribution == "PreferSameNode" and event.connection.backend.pod == "web-3"
+    alias = lab.set_traffic_distribution("PreferClose")
+    assert "deprecated name of PreferSameZone" in alias.note
+    assert lab.set_traffic_distribution(None).title == "trafficDistribution → unset"
+    with pytest.raises(ValueError, match="no Node named 'node-9'"):
+        lab.set_client_node("node-9")
+    with pytest.raises(ValueError, match="give the Lab zones"):
+        Lab(replicas=0, client_node="node-1")
+
+
+def test_the_kube_proxy_figure_follows_traffic_distribution():
+    require_tool("dot")
+    from slicelab.views.diagrams import describe_proxy_graph, proxy_figure
+    lab = Lab(replicas=4, zones=("zone-a", "zone-b"), nodes_per_zone=2, kubectl="")
+    text = describe_proxy_graph(lab.cluster, "web")
+    assert text.startswith("Service web: trafficDistribution not set.")
+    assert "kube-proxy on node-1 in zone zone-a uses web-1, web-2, web-3, web-4." in text
+    lab.set_traffic_distribution("PreferSameZone")
+    text = describe_proxy_graph(lab.cluster, "web")
+    assert "node-1 in zone zone-a uses web-1, web-3." in text and "node-4 in zone zone-b uses web-2, web-4." in text
+    lab.set_traffic_distribution("PreferSameNode")
+    assert "node-2 in zone zone-b uses web-2." in describe_proxy_graph(lab.cluster, "web")
+    lab.set_ready("web-1", False)  # node-1 has no ready endpoint of its own: its zone's endpoints
+    assert "node-1 in zone zone-a uses web-3." in describe_proxy_graph(lab.cluster, "web")
+    figure = proxy_figure(lab.cluster, "web")
+    drawn = unescape_svg_text(figure._repr_html_())
+    assert "kube-proxy" in drawn and "zone zone-a" in drawn and "Pod web-1" in drawn and "not Ready" in drawn
+    assert "Text alternative:" in drawn and repr(figure).startswith("Which endpoints each node's kube-proxy uses")
+
+
+def test_the_playground_with_zones_has_a_traffic_distribution_control_and_the_proxy_figure():
+    require_tool("dot")
+    play = Playground(service="shop", replicas=4, zones=("zone-a", "zone-b"), nodes_per_zone=2, kubectl="")
+    assert play.traffic.options == ("none (every endpoint)", "PreferSameZone", "PreferSameNode", "PreferClose")
+    assert play.traffic in play.controls.children[3].children
+    play.traffic.value = "PreferSameNode"
+    assert play.lab.traffic_distribution == "PreferSameNode"
+    assert "node-3 in zone zone-a uses shop-3." in unescape_svg_text(play.proxies.value)
+    play.traffic.value = "none (every endpoint)"
+    assert play.lab.traffic_distribution is None and "trafficDistribution → unset" in play.status.value
+    plain = Playground(replicas=1)
+    assert plain.traffic not in plain.controls.children[3].children and plain.proxies.value == ""

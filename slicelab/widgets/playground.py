@@ -14,6 +14,7 @@ import ipywidgets as widgets
 
 from slicelab.playground import (TRAFFIC_DISTRIBUTIONS, Event, Lab, count_writes, parse_target_port,
                                  selector_text, service_selector)
+from slicelab.views.diagrams import proxy_figure
 from slicelab.views.events import event_table, render_client, render_writes
 from slicelab.views.tables import preformatted_html
 from slicelab.widgets.controls import KERNEL_ONLY, StepControls, export_note, page_style
@@ -63,6 +64,7 @@ class Playground(widgets.VBox):
         self.writes = widgets.HTML()
         self.client = widgets.HTML()
         self.kubectl = widgets.HTML()
+        self.proxies = widgets.HTML()  # with zones: which endpoints each node's kube-proxy uses
         actions: dict[widgets.Button, Callable[[], Event]] = {
             self.add_button: lambda: lab.add_pods(1, labels=self._new_pod_labels()),
             self.remove_button: lambda: lab.remove_pod(self.pod.value),
@@ -89,7 +91,7 @@ class Playground(widgets.VBox):
         self.controls.add_class(KERNEL_ONLY)
         super().__init__([page_style(), self.controls,
                           export_note("Run this notebook to use the playground's controls."),
-                          self.status, self.diagram, self.writes, self.client, self.kubectl])
+                          self.status, self.diagram, self.writes, self.client, self.proxies, self.kubectl])
         self.add_class("slicelab-playground")
         self.refresh()
 
@@ -126,6 +128,8 @@ class Playground(widgets.VBox):
         self.client.value = preformatted_html(render_client(event))
         self.kubectl.value = preformatted_html(f"$ kubectl {lab.kubectl_command}\n{event.kubectl}"
                                                if lab.kubectl_command else "")
+        if lab.zones:
+            self.proxies.value = proxy_figure(lab.cluster, lab.service, lab.namespace)._repr_html_()
 
     def __repr__(self) -> str:
         return f"Playground for Service {self.lab.service}\n" + (self.lab.last.text() if self.lab.last else "")
