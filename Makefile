@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make lab    opens the course in JupyterLab (LAB_ARGS="--no-browser --port 8888" for headless)
 #   make test   installs what the tests need and runs the whole suite
+# Instructors: make instructor opens the repository with nbgrader's Formgrader and Create Assignment.
 # A virtual environment is created in .venv unless one is already active.
 
 SHELL := /bin/bash
@@ -14,11 +15,12 @@ PYTEST_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NEED := scripts/need-system-package.sh
 
-.PHONY: lab test setup test-setup system-lab system-test clean help
+.PHONY: lab instructor learner-copies test setup test-setup system-lab system-test clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab    - set up and open the course in JupyterLab (LAB_ARGS=... passes options)"
+	@echo "make instructor - JupyterLab on the whole repository with nbgrader's authoring tools"
 	@echo "make test   - set up and run every test (unit, property, notebooks, browser, grading)"
 
 $(PY):
@@ -59,9 +61,25 @@ setup: system-lab $(VENV)/.stamp-install $(VENV)/.stamp-extensions
 test-setup: setup system-test $(VENV)/.stamp-test
 	@$(MAKE) --no-print-directory -f mk/assets.mk PY=$(PY)
 
-lab: setup
-	jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
-	  --LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb $(LAB_ARGS)
+# The learner works in copies of the lessons (git-ignored), made on first run and for lessons added
+# later, never overwritten: the tracked notebooks stay clean and `git pull` never conflicts.
+LEARNER_DIR ?= my-notebooks
+LEARNER_ROOT = $(abspath $(LEARNER_DIR))
+
+learner-copies:
+	@mkdir -p "$(LEARNER_ROOT)"
+	@for nb in notebooks/*.ipynb; do \
+	  [ -e "$(LEARNER_ROOT)/$${nb##*/}" ] || cp "$$nb" "$(LEARNER_ROOT)/"; done
+	@echo "Your copies of the lessons: $(LEARNER_DIR)/ (the originals stay in notebooks/; delete a copy to start it afresh)"
+
+# etc/learner: no nbgrader authoring tools, no news pop-up, wide text tables scroll.
+lab: setup learner-copies
+	JUPYTER_CONFIG_PATH="$(CURDIR)/etc/learner$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(LEARNER_ROOT)" \
+	  --LabApp.default_url=/lab/tree/00-start-here.ipynb $(LAB_ARGS)
+
+instructor: setup
+	jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/course $(LAB_ARGS)
 
 test: test-setup
 	$(PY) -m pytest tests notebooks --nbval-lax $(PYTEST_ARGS)

@@ -96,7 +96,7 @@ def browser_side(rounds: int) -> None:
                 page = browser.new_page()
                 page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
                 page.goto(f"{base}/index.html")
-                first = page.locator(".slicelab-stepper").first
+                first = page.locator(".slicelab-stepper-controls").first
                 first.get_by_text("Step 0 of 12").wait_for(timeout=60_000)
                 page.evaluate("""() => {
                   document.addEventListener('keydown', () => { window.__t0 = performance.now(); }, true);

@@ -140,3 +140,31 @@ def open_and_run_all(page, lab: LabServer, notebook: str, timeout_ms: int = 60_0
     page.get_by_text(IDLE).first.wait_for()
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+
+
+@contextmanager
+def make_server(target: str, log_dir: Path, env: dict | None = None, timeout: float = 120,
+                **variables: str) -> Iterator[LabServer]:
+    """`make TARGET` (lab, instructor) serving JupyterLab headless on loopback with a token; yields a
+    LabServer once it answers and stops make's whole process group at the end."""
+    port, token = free_port(), secrets.token_hex(16)
+    args = f"--no-browser --port {port} --ServerApp.ip=127.0.0.1 --IdentityProvider.token={token}"
+    env = {**os.environ, "VIRTUAL_ENV": str(Path(sys.executable).parent.parent), **(env or {})}
+    log = Path(log_dir) / f"make-{target}.log"
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(["make", "--no-print-directory", target, f"LAB_ARGS={args}",
+                                 *(f"{k}={v}" for k, v in variables.items())],
+                                cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            deadline = time.monotonic() + timeout
+            while not _ready(url, token):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"make {target} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"make {target} did not serve within {timeout}s:\n{log.read_text()[-3000:]}")
+                time.sleep(0.5)
+            yield LabServer(url, token, REPO, log)
+        finally:
+            _stop(proc)

@@ -4,11 +4,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 import tomllib
 import urllib.error
 import urllib.request
@@ -18,7 +15,8 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import IN_CI, REPO, require_tool
+from conftest import REPO, require_tool
+from labserver import make_server
 
 # conda-forge names that differ from the PyPI names in pyproject.toml
 CONDA_TO_PYPI = {"python-graphviz": "graphviz", "python-fastjsonschema": "fastjsonschema"}
@@ -72,53 +70,76 @@ def test_notebook_is_stored_without_outputs(path):
     assert not dirty, f"{path.name}: cells {dirty} carry outputs; clear them (notebooks are source)"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _get(lab, path: str, timeout: float = 30):
+    """GET a server path (token added): (decoded JSON or text, final URL). HTTPError propagates."""
+    with urllib.request.urlopen(lab.url_for(path), timeout=timeout) as answer:
+        body = answer.read().decode()
+        try:
+            return json.loads(body), answer.url
+        except ValueError:
+            return body, answer.url
+
+
+def _status(lab, path: str) -> int:
+    try:
+        _get(lab, path)
+        return 200
+    except urllib.error.HTTPError as err:
+        return err.code
 
 
 @pytest.mark.slow
-def test_make_lab_serves_the_course_headless(tmp_path):
+def test_make_lab_serves_the_learners_copies_without_authoring_tools(tmp_path):
+    """`make lab`: a working copy of the lessons (the tracked ones stay clean), no nbgrader authoring
+    tools, no news pop-up, wide printed tables scroll."""
     require_tool("make")
-    port = _free_port()
-    token = "slicelab-test"
-    args = f"--no-browser --port {port} --ServerApp.ip=127.0.0.1 --IdentityProvider.token={token}"
-    env = {**os.environ, "VIRTUAL_ENV": str(Path(sys.executable).parent.parent)}
-    log = (tmp_path / "lab.log").open("w")
-    proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "lab.log").read_text()[-3000:]
-            try:
-                url = f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}"
-                with urllib.request.urlopen(url, timeout=2) as answer:
-                    listing = json.load(answer)
-                break
-            except urllib.error.HTTPError as err:
-                pytest.fail(f"JupyterLab answered {err.code} for the notebooks folder: is its root the repository?")
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not answer within 120 s:\n" + (tmp_path / "lab.log").read_text()[-3000:])
+    copies = tmp_path / "mine"
+    copies.mkdir()
+    (copies / "01-the-flow-step-by-step.ipynb").write_text("{}")  # a learner's own edits: kept as they are
+    tracked = {p.name: p.read_bytes() for p in (REPO / "notebooks").glob("*.ipynb")}
+    with make_server("lab", tmp_path, LEARNER_DIR=str(copies)) as make:
+        listing, _ = _get(make, "api/contents")
         names = {item["name"] for item in listing["content"]}
-        assert "00-start-here.ipynb" in names
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=10) as page:
-            assert page.url.split("?")[0].endswith("/lab/tree/notebooks/00-start-here.ipynb"), page.url
-            assert b"JupyterLab" in page.read()
-        formgrader = f"http://127.0.0.1:{port}/formgrader/api/assignments?token={token}"
-        with urllib.request.urlopen(formgrader, timeout=30) as answer:
-            assignments = {a["name"] for a in json.load(answer)}
-        assert {"ps1-the-flow", "ps2-selectors-and-endpoints", "ps3-slices", "ps4-troubleshooting"} <= assignments
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+        assert names == set(tracked), "the server's root is the learner's copies"
+        assert (copies / "01-the-flow-step-by-step.ipynb").read_text() == "{}"
+        page, url = _get(make, "")
+        assert url.split("?")[0].endswith("/lab/tree/00-start-here.ipynb"), url
+        config = json.loads(re.search(r'id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                      page, re.S).group(1))
+        assert "@jupyter/nbgrader" in config["disabledExtensions"]  # no Create Assignment, no menu
+        assert _status(make, "formgrader/api/assignments") == 404
+        assert _status(make, "assignments") == 404
+        settings, _ = _get(make, "lab/api/settings/@jupyterlab/apputils-extension:notification")
+        assert settings["schema"]["properties"]["fetchNews"]["default"] == "false", settings  # no news toast
+        css, _ = _get(make, "custom/custom.css")
+        assert "white-space: pre" in css and 'href="/custom/custom.css"' in page
+        # the learner saves a lesson: the copy changes, the tracked original does not
+        nb, _ = _get(make, "api/contents/00-start-here.ipynb")
+        nb["content"]["cells"][0]["source"] += "\nmy note"
+        body = json.dumps({"type": "notebook", "format": "json", "content": nb["content"]}).encode()
+        request = urllib.request.Request(make.url_for("api/contents/00-start-here.ipynb"), data=body,
+                                         method="PUT")
+        urllib.request.urlopen(request, timeout=30).close()
+        assert "my note" in (copies / "00-start-here.ipynb").read_text()
+        assert {p.name: p.read_bytes() for p in (REPO / "notebooks").glob("*.ipynb")} == tracked
+    out = subprocess.run(["git", "check-ignore", "-q", "my-notebooks/00-start-here.ipynb"], cwd=REPO)
+    assert out.returncode == 0, "the default working copy my-notebooks/ must be git-ignored"
+
+
+@pytest.mark.slow
+def test_make_instructor_serves_the_course_with_nbgrader(tmp_path):
+    require_tool("make")
+    with make_server("instructor", tmp_path) as make:
+        listing, _ = _get(make, "api/contents/notebooks")
+        assert "00-start-here.ipynb" in {item["name"] for item in listing["content"]}
+        page, url = _get(make, "")
+        assert url.split("?")[0].endswith("/lab/tree/course"), url
+        config = json.loads(re.search(r'id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                      page, re.S).group(1))
+        assert "@jupyter/nbgrader" not in config["disabledExtensions"]
+        assignments, _ = _get(make, "formgrader/api/assignments")
+        assert {"ps1-the-flow", "ps2-selectors-and-endpoints", "ps3-slices", "ps4-troubleshooting"} <= {
+            a["name"] for a in assignments}
 
 
 def test_start_here_and_readme_list_every_lesson_in_reading_order():

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+from playwright.sync_api import expect
 
 from conftest import IN_CI, REPO
 
@@ -100,7 +101,7 @@ def test_exported_page_steps_without_a_kernel(served, page):
 
     page.route("**/*", only_loopback)
     page.goto(served)
-    stepper = page.locator(".slicelab-stepper").first
+    stepper = page.locator(".slicelab-stepper-controls").first
     status = stepper.locator(".slicelab-view-status")
     status.get_by_text("Step 0 of 12").wait_for(timeout=30_000)
     handle = stepper.locator(".widget-slider .noUi-handle").first
@@ -113,7 +114,34 @@ def test_exported_page_steps_without_a_kernel(served, page):
     assert "▶ After Step 3" in tracker.inner_text()
     assert "10.0.0.1, 10.0.0.2" in tracker.inner_text()
     assert "Endpoints list IPs: 10.0.0.1, 10.0.0.2" in page.locator(".slicelab-view-process").first.inner_text()
+    assert "Showing step 3 of 12" in page.locator(".slicelab-stepper-view .slicelab-where").first.inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tracker.scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "html-export-step-3.png"))
+    # Play is a timer in the page: it steps on without a kernel
+    stepper.locator(".widget-play button").first.click()
+    status.get_by_text("Step 5 of 12").wait_for(timeout=10_000)
+    stepper.locator(".widget-play button").first.click()
     assert not [u for u in outside if RENDERER in u or "require" in u]
+
+
+@pytest.mark.browser
+def test_exported_page_has_no_dead_buttons(served, page):
+    """Previous, Next, Check and Hint need a kernel: the export hides them and says how to use them."""
+    page.goto(served)
+    page.locator(".slicelab-stepper-controls .slicelab-view-status").first.get_by_text(
+        "Step 0 of 12").wait_for(timeout=30_000)
+    assert page.locator(".widget-subarea").count() > 0  # how the export's renderer wraps each widget
+    for name in ("Previous", "Next", "Check", "Hint"):
+        buttons = page.get_by_role("button", name=name, exact=True)
+        assert buttons.count() == 0, f"{buttons.count()} visible {name} buttons in a page without a kernel"
+    checks = page.locator(".slicelab-selfcheck")
+    assert checks.count() >= 4
+    for i in range(checks.count()):
+        expect(checks.nth(i).get_by_text("Run this notebook to check your answer")).to_be_visible()
+    buttons = page.locator("button:visible")
+    labels = {(b.get_attribute("title") or b.inner_text()).strip() for b in buttons.all()}
+    assert buttons.count() > 0 and all("Play" in l or l in ("", "Stop") for l in labels), labels
+    checks.first.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "html-export-self-check.png"))

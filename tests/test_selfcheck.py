@@ -34,7 +34,8 @@ def test_short_answer_accepts_spellings_and_numbers():
     assert q.check("  `Endpoints.kubernetes.io/over-capacity`. ")
     assert not q.check("over-capacity")
     n = SelfCheck("How many slices?", answer="3")
-    assert n.check("3.0") and n.check(" 3 ") and not n.check("4") and not n.check("three")
+    assert n.check("3.0") and n.check(" 3 ") and not n.check("4") and not n.check("thirty")
+    assert n.check("three")  # a number word is a spelling of the number
     many = SelfCheck("Which family?", answer=["IPv4", "ipv4 "])
     assert many.check("IPV4")
 
@@ -69,3 +70,48 @@ def test_choice_labels_drop_backticks_but_values_keep_them():
     q.input.value = "`{}`"
     q.check_button.click()
     assert q.solved and "<code>selector</code>" in q.prompt.value
+
+
+@pytest.mark.parametrize("typed", ["1", " 1 ", "1 endpoint", "1 Endpoint.", "ONE endpoint", "one", "1 endpoints",
+                                   "`1`", "1.0"])
+def test_a_right_count_is_right_however_a_person_types_it(typed):
+    assert SelfCheck("How many endpoints does the Service have now?", answer=["1", "one"]).is_correct(typed)
+
+
+@pytest.mark.parametrize("typed", ["2", "2 endpoints", "1 or 2", "not 1", "11", "1 endpoint is not ready", "",
+                                   "endpoint", "10"])
+def test_a_wrong_count_stays_wrong(typed):
+    assert not SelfCheck("How many endpoints?", answer=["1", "one"]).is_correct(typed)
+
+
+@pytest.mark.parametrize("typed, right", [("9090", True), ("9090/TCP", True), ("9090/tcp ", True),
+                                          ("9090 / TCP", True), ("9090/HTTP", False), ("8080/TCP", False),
+                                          ("80:9090", False), ("9090/TCP/UDP", False)])
+def test_a_port_may_carry_its_protocol(typed, right):
+    assert SelfCheck("Which port number do the slices show?", answer="9090").is_correct(typed) is right
+
+
+def test_a_protocol_is_not_dropped_when_the_answer_is_not_a_bare_number():
+    q = SelfCheck("Which port and protocol?", answer="9090/TCP")
+    assert q.is_correct("9090/tcp") and q.is_correct(" 9090/TCP ") and not q.is_correct("9090")
+
+
+def test_attempts_and_solved_are_traits_a_lesson_can_observe():
+    q = SelfCheck("q", ["a", "b"], answer="b")
+    seen = []
+    q.observe(lambda change: seen.append((change["name"], change["new"])), names=["attempts", "solved"])
+    q.check("a")
+    q.check("b")
+    assert seen == [("attempts", 1), ("attempts", 2), ("solved", True)]
+
+
+def test_buttons_are_kernel_only_and_the_answer_group_is_named():
+    """A kernel-less page (HTML export) hides Check/Hint and says to run the notebook instead."""
+    from slicelab.widgets.controls import EXPORT_ONLY, KERNEL_ONLY
+    q = SelfCheck("Pick one", ["x", "y"], answer="x", hint="Look.")
+    rows = [c for c in q.children if KERNEL_ONLY in c._dom_classes]
+    assert len(rows) == 1 and q.check_button in rows[0].children and q.hint_button in rows[0].children
+    assert any(EXPORT_ONLY in c._dom_classes and "Run this notebook" in c.value for c in q.children)
+    assert q.input.description == "Your answer"
+    q.check("y")
+    assert "role='status'" in q.feedback.value

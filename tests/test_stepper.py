@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 
+import ipywidgets as widgets
 import pytest
 from ipywidgets.widgets.widget_link import Link
 
@@ -32,9 +33,14 @@ def _text(stepper: Stepper, view: str) -> str:
     return html.unescape(stepper.html(view))
 
 
+EDGE = "slicelab-at-edge"
+
+
 def test_starts_at_step_0(stepper):
     assert stepper.step == 0 and "Step 0 of 12" in _text(stepper, "status")
-    assert stepper.previous.disabled and not stepper.next.disabled
+    assert EDGE in stepper.previous._dom_classes and EDGE not in stepper.next._dom_classes
+    # dimmed, not disabled: a disabled button drops keyboard focus to the top of the page
+    assert not stepper.previous.disabled and not stepper.next.disabled
 
 
 def test_next_three_times_shows_step_3_everywhere(stepper):
@@ -53,7 +59,8 @@ def test_next_three_times_shows_step_3_everywhere(stepper):
 
 def test_previous_and_bounds(stepper):
     stepper.go(12)
-    assert stepper.next.disabled and not stepper.previous.disabled
+    assert EDGE in stepper.next._dom_classes and EDGE not in stepper.previous._dom_classes
+    assert "last step" in stepper.next.tooltip
     stepper.next.click()
     assert stepper.step == 12
     stepper.previous.click()
@@ -91,13 +98,42 @@ def test_every_frame_is_prerendered_from_the_timeline(seed, stepper):
     assert "Step 10 (new at this step): Why does the client get empty endpoint slices sometimes?" in at_10
 
 
-def test_show_gives_controls_with_some_views(stepper):
-    box = stepper.show("flow", "tracker")
-    assert box.children[0] is stepper.controls
+def _descendants(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _descendants(child)
+
+
+def test_a_section_shows_views_that_follow_the_one_set_of_controls(stepper):
+    """One Play, many views: a Play shown twice runs two timers that fight (Play stopped after a step)."""
+    box = stepper.view("flow", "tracker")
     assert stepper.panels["flow"] in box.children and stepper.panels["tracker"] in box.children
     assert stepper.panels["kubectl"] not in box.children
+    inside = list(_descendants(box))
+    assert not any(isinstance(w, (widgets.Play, widgets.Button, widgets.IntSlider)) for w in inside)
+    assert stepper.controls not in inside
+    where = box.children[0]
+    stepper.go(5)
+    assert "Showing <b>step 5 of 12</b>" in where.children[where.selected_index].value
     with pytest.raises(ValueError, match="view 'plots' is not in this Stepper"):
-        stepper.show("plots")
+        stepper.view("plots")
+    with pytest.raises(ValueError, match="view 'status' is not"):
+        stepper.view("status")  # the live status line belongs to the controls
+
+
+def test_the_whole_stepper_has_exactly_one_play(stepper):
+    plays = [w for w in _descendants(stepper) if isinstance(w, widgets.Play)]
+    assert plays == [stepper.play]
+
+
+def test_step_is_a_trait_linked_to_the_controls(stepper):
+    seen = []
+    stepper.observe(lambda change: seen.append(change["new"]), names="step")
+    stepper.slider.value = 4  # what Play, the slider or a jslink does in the browser
+    assert stepper.step == 4 and seen[-1] == 4
+    stepper.step = 99  # clamped by the trait's validator
+    assert stepper.step == 12 and stepper.slider.value == 12
+    assert {s.selected_index for s in stepper.panels.values()} == {12}
 
 
 def test_a_stepper_with_fewer_views(seed):

@@ -10,6 +10,7 @@ server-side printers of kube-apiserver (`pkg/printers/internalversion/printers.g
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping, Sequence
@@ -17,7 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 from slicelab.views.durations import age
 
 __all__ = [
-    "tabwrite", "render_table", "TablePrinter", "PRINTERS", "join_host_port", "format_labels",
+    "tabwrite", "render_table", "preformatted_html", "TablePrinter", "PRINTERS", "join_host_port", "format_labels",
     "format_endpoints", "format_slice_ports", "format_slice_endpoints", "format_service_ports",
 ]
 
@@ -63,6 +64,24 @@ def render_table(header: Sequence[str] | None, rows: Sequence[Sequence[str]]) ->
     """A `kubectl get` table: upper-case header (unless None), then one line per row."""
     lines = ([list(header)] if header is not None else []) + [list(r) for r in rows]
     return tabwrite("".join("\t".join(cells) + "\n" for cells in lines))
+
+
+# A wide table scrolls sideways instead of wrapping: JupyterLab's output CSS (`white-space: pre-wrap;
+# word-break: break-all`) would otherwise cut "Final" into "F" / "inal".
+_PRE_STYLE = ("white-space:pre;overflow-x:auto;word-break:normal;overflow-wrap:normal;margin:0.2em 0;"
+              "font-family:var(--jp-code-font-family, monospace);font-size:0.85em;line-height:1.3")
+_WIDE = 80  # characters: wider text may need scrolling, so its block takes keyboard focus
+
+
+def preformatted_html(text: str) -> str:
+    """Text (a kubectl table, a transcript) as a <pre> that scrolls sideways; "" for no text.
+
+    A block that may scroll is focusable (tabindex=0), so it can be scrolled with the keyboard too.
+    """
+    if not text:
+        return ""
+    focus = " tabindex='0'" if max(map(len, text.splitlines() or [""])) > _WIDE else ""
+    return f"<pre class='slicelab-text' style='{_PRE_STYLE}'{focus}>{html.escape(text)}</pre>"
 
 
 def join_host_port(host: str, port: int | str) -> str:

@@ -1,14 +1,16 @@
-"""Stepper: Previous / Play / Next and a slider over a Timeline; every view moves together.
+"""Stepper: one set of controls (Previous / Play / Next, a slider) over a Timeline; every view follows it.
 
 Every view of every frame is rendered once, when the Stepper is built, into an HTML widget; each view is
-a `widgets.Stack` of those frames whose `selected_index` is `jslink`ed to the slider. So:
+a `widgets.Stack` of those frames whose `selected_index` is `jslink`ed to the slider (widgets.controls).
+So:
 - with a kernel, Previous/Next set the slider and a step change only flips stack indices (no drawing);
 - without a kernel (an HTML export with its widget state saved), the slider and the Play control still
   step through the pre-rendered frames, because the links and the Play timer live in the browser.
 
 Views: "status" (the `Step N of 12` line and the client's outcome), "flow", "kubectl", "process",
-"tracker", "moments", "objects", "transcript". `show(*views)` gives the controls with some views, so a
-lesson can put each view in its own section and still step them all from any section.
+"tracker", "moments", "objects", "transcript". A lesson shows `stepper.controls` once and
+`stepper.view("tracker")` in each later section: one Play, many views (a Play shown twice runs two
+timers that fight).
 """
 from __future__ import annotations
 
@@ -16,10 +18,13 @@ import html
 from typing import Callable, Sequence
 
 import ipywidgets as widgets
+import traitlets
 
 from slicelab.scenario import Timeline
 from slicelab.views import diagrams, flow, timeline as tl
 from slicelab.views.callouts import callout
+from slicelab.views.tables import preformatted_html
+from slicelab.widgets.controls import StepControls
 from slicelab.widgets.selfcheck import SelfCheck
 
 __all__ = ["Stepper", "VIEWS", "render_view", "quiz"]
@@ -32,14 +37,15 @@ TITLES = {
 }
 
 
+_SCROLL = "style='overflow-x:auto;max-width:100%'"  # a wide drawing scrolls inside the page
+
+
 def _pre(text: str) -> str:
-    return (f"<pre style='margin:0.2em 0;font-size:0.85em;line-height:1.3;"
-            f"font-family:var(--jp-code-font-family, monospace)'>"
-            f"{html.escape(text)}</pre>")
+    return preformatted_html(text)
 
 
 def _alt(text: str) -> str:
-    return f"<p class='slicelab-alt' style='font-size:0.85em;margin:0.2em 0'>{html.escape(text)}</p>"
+    return f"<p class='slicelab-alt' style='font-size:0.85em;margin:0.2em 0;line-height:1.4'>{html.escape(text)}</p>"
 
 
 def _status(t: Timeline, step: int) -> str:
@@ -69,13 +75,14 @@ def _moments(t: Timeline, step: int) -> str:
 
 def _flow(t: Timeline, step: int) -> str:
     stages, current = t.scenario.stages, t[step].stages
-    return (f"<div class='slicelab-flow'>{flow.flow_svg(stages, current)}</div>"
+    return (f"<div class='slicelab-flow' {_SCROLL}>{flow.flow_svg(stages, current)}</div>"
             + _alt(flow.describe_flow(stages, current)))
 
 
 def _objects(t: Timeline, step: int) -> str:
     sc = t.scenario
-    return (f"<div class='slicelab-objects'>{diagrams.object_graph_svg(t[step], sc.service, sc.namespace)}</div>"
+    svg = diagrams.object_graph_svg(t[step], sc.service, sc.namespace)
+    return (f"<div class='slicelab-objects' {_SCROLL}>{svg}</div>"
             + _alt(diagrams.describe_object_graph(t[step], sc.service, sc.namespace)))
 
 
@@ -99,7 +106,10 @@ def render_view(timeline: Timeline, view: str, step: int) -> str:
 
 
 class Stepper(widgets.VBox):
-    """Step through a Timeline: buttons, Play, slider, `Step N of M`, and the chosen views."""
+    """Step through a Timeline: one set of controls (Previous, Play, Next, slider, `Step N of M`) and
+    the chosen views, every view a Stack of pre-rendered frames that follows the controls."""
+
+    step = traitlets.Int(0)  # the step shown; linked to the controls' position
 
     def __init__(self, timeline: Timeline, views: Sequence[str] = VIEWS, interval_ms: int = 1500) -> None:
         unknown = [v for v in views if v not in RENDERERS]
@@ -107,54 +117,34 @@ class Stepper(widgets.VBox):
             raise ValueError(f"unknown view {unknown[0]!r}; views: {', '.join(VIEWS)}")
         self.timeline = timeline
         last = timeline.steps
-        self.slider = widgets.IntSlider(value=0, min=0, max=last, description="Step", readout=True,
-                                        continuous_update=True, layout=widgets.Layout(width="320px"))
-        self.play = widgets.Play(value=0, min=0, max=last, interval=interval_ms, description="Play",
-                                 show_repeat=False)
-        self.previous = widgets.Button(description="Previous", icon="step-backward", tooltip="Previous step",
-                                       layout=widgets.Layout(width="auto"))
-        self.next = widgets.Button(description="Next", icon="step-forward", tooltip="Next step",
-                                   layout=widgets.Layout(width="auto"))
-        self.previous.on_click(lambda _: self.go(self.step - 1))
-        self.next.on_click(lambda _: self.go(self.step + 1))
-        self.links = [widgets.jslink((self.play, "value"), (self.slider, "value"))]
-        self.panels: dict[str, widgets.Stack] = {}
-        for view in ("status", *views):
-            if view in self.panels:
-                continue
-            frames = [widgets.HTML(render_view(timeline, view, s)) for s in range(last + 1)]
-            stack = widgets.Stack(frames, selected_index=0)
-            stack.add_class(f"slicelab-view-{view}")
-            self.links.append(widgets.jslink((self.slider, "value"), (stack, "selected_index")))
-            self.panels[view] = stack
-        self.views = tuple(v for v in views if v != "status")
-        self.controls = widgets.VBox([widgets.HBox([self.previous, self.play, self.next, self.slider]),
-                                      self.panels["status"]])
+        self.controls = StepControls(last, [render_view(timeline, "status", s) for s in range(last + 1)],
+                                     "Step", interval_ms)
         self.controls.add_class("slicelab-stepper-controls")
-        self.slider.observe(self._on_step, names="value")
-        self._update_buttons()
+        self.slider, self.play = self.controls.slider, self.controls.play
+        self.previous, self.next = self.controls.previous, self.controls.next
+        self.links = self.controls.links
+        self.panels: dict[str, widgets.Stack] = {"status": self.controls.status}
+        for view in ("status", *views):
+            if view not in self.panels:
+                frames = [widgets.HTML(render_view(timeline, view, s)) for s in range(last + 1)]
+                self.panels[view] = self.controls.follow(widgets.Stack(frames))
+            self.panels[view].add_class(f"slicelab-view-{view}")
+        self._where = self.controls.follow(widgets.Stack(
+            [widgets.HTML(_where(timeline, s)) for s in range(last + 1)]))
+        traitlets.link((self.controls, "value"), (self, "step"))
+        self.views = tuple(v for v in views if v != "status")
         super().__init__([self.controls, *self._sections(self.views)])
         self.add_class("slicelab-stepper")
 
     # ------------------------------------------------------------------ stepping
-    @property
-    def step(self) -> int:
-        return self.slider.value
+    @traitlets.validate("step")
+    def _clamp(self, proposal) -> int:
+        return max(0, min(self.timeline.steps, int(proposal["value"])))
 
     def go(self, step: int) -> int:
         """Show `step` (clamped to 0..last) in every view; returns the step shown."""
-        self.slider.value = max(0, min(self.timeline.steps, int(step)))
-        return self.slider.value
-
-    def _on_step(self, change) -> None:
-        # jslink keeps the browser in step; this keeps the kernel's models in step (tests, exports).
-        for stack in self.panels.values():
-            stack.selected_index = change["new"]
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        self.previous.disabled = self.step <= 0
-        self.next.disabled = self.step >= self.timeline.steps
+        self.step = step
+        return self.step
 
     # ------------------------------------------------------------------ showing
     def _sections(self, views: Sequence[str]) -> list[widgets.Widget]:
@@ -165,13 +155,15 @@ class Stepper(widgets.VBox):
             out.append(self.panels[view])
         return out
 
-    def show(self, *views: str) -> widgets.VBox:
-        """The controls with some of the views; any copy of the controls steps every view."""
-        missing = [v for v in views if v not in self.panels]
+    def view(self, *views: str) -> widgets.VBox:
+        """Some of the views, following this Stepper's one set of controls (shown elsewhere): a line
+        says which step they show. A lesson shows the controls once and a view in each section."""
+        missing = [v for v in views if v not in self.panels or v == "status"]
         if missing:
-            raise ValueError(f"view {missing[0]!r} is not in this Stepper; it has {', '.join(self.panels)}")
-        box = widgets.VBox([self.controls, *self._sections(views)])
-        box.add_class("slicelab-stepper")
+            have = ", ".join(v for v in self.panels if v != "status")
+            raise ValueError(f"view {missing[0]!r} is not in this Stepper; it has {have}")
+        box = widgets.VBox([self._where, *self._sections(views)])
+        box.add_class("slicelab-stepper-view")
         return box
 
     def html(self, view: str, step: int | None = None) -> str:
@@ -186,6 +178,14 @@ class Stepper(widgets.VBox):
 
     def __repr__(self) -> str:  # a headless run or a terminal shows text
         return self.text()
+
+
+def _where(t: Timeline, step: int) -> str:
+    """The line above a section's view: which step it shows (the controls carry the live status)."""
+    what = t[step].words.get("action") or "Start"
+    return (f"<div class='slicelab-where' style='font-size:0.9em'>Showing <b>step {step} of {t.steps}</b>"
+            f" — {html.escape(what)} <span style='opacity:0.8'>(use the stepper controls above;"
+            f" every view follows them)</span></div>")
 
 
 def quiz(timeline: Timeline) -> widgets.VBox:
