@@ -7,6 +7,7 @@ rendered live in the instructor's Jupyter origin). Every such boundary goes thro
 """
 from __future__ import annotations
 
+import html
 import unicodedata
 
 # OWASP, "CSV Injection": a cell starting with one of these is read as a formula by spreadsheets.
@@ -55,12 +56,12 @@ def csv_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-# What rendered markdown may hold: text formatting, lists, tables, code, links and images over http(s).
+# What rendered markdown may hold: text formatting, lists, tables, code and links over http(s). No
+# images: a remote image would tell its server who opened the answer, and when.
 MARKDOWN_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5",
-                 "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table",
+                 "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table",
                  "tbody", "td", "th", "thead", "tr", "ul"}
-MARKDOWN_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title"], "th": ["align"], "td": ["align"],
-                       "abbr": ["title"]}
+MARKDOWN_ATTRIBUTES = {"a": ["href", "title"], "th": ["align"], "td": ["align"], "abbr": ["title"]}
 SAFE_PROTOCOLS = {"http", "https", "mailto"}
 
 
@@ -68,16 +69,55 @@ def sanitize_markdown(text: str) -> str:
     """A markdown answer that nbgrader's Formgrader can render without running anything.
 
     The answer is rendered with the renderer the Formgrader uses (nbconvert's) and the HTML cleaned
-    with bleach (no script, no event handlers, no javascript: or data: links, which markdown's own
-    link syntax would otherwise produce). An answer that renders clean is kept as written; one that
-    does not is replaced by its cleaned HTML (which markdown renders as is). Control characters go.
+    with bleach (no script, no event handlers, no javascript: links — which markdown's own link syntax
+    produces, so an HTML cleaner on the raw text would miss them). An answer that renders clean is kept
+    as written. Otherwise the cleaned HTML replaces it, and is checked again the same way, since
+    markdown reads cleaned text differently (escaping a tag can turn a raw HTML block back into
+    markdown); if that does not settle, the answer is shown as a code block. Control characters go.
     """
-    import bleach
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
     text = "".join(char for char in text if char in "\n\t" or not unicodedata.category(char).startswith("C")
                    or unicodedata.category(char) == "Co")
-    html = markdown2html_mistune(text)
-    clean = bleach.clean(html, tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES, protocols=SAFE_PROTOCOLS,
-                         strip=False, strip_comments=True)
-    return text if clean == html else clean
+    current = text
+    for _ in range(4):
+        rendered = _render_markdown(current)
+        clean = _clean_html(rendered)
+        if clean == rendered:
+            return current
+        current = clean
+    fence = "`" * max(3, max((len(run) for run in _backtick_runs(text)), default=0) + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _render_markdown(text: str) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    return markdown2html_mistune(text)
+
+
+def _clean_html(rendered: str) -> str:
+    import bleach
+    return bleach.clean(rendered, tags=MARKDOWN_TAGS, attributes=_allowed_attribute, protocols=SAFE_PROTOCOLS,
+                        strip=False, strip_comments=True)
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    """bleach's list, and a link only to http(s), mailto or within the page: bleach reads ``javascript:1``
+    as a relative path (Python's URL parser takes ``1`` for a port) where a browser runs it."""
+    if name not in MARKDOWN_ATTRIBUTES.get(tag, ()):
+        return False
+    if name != "href":
+        return True
+    decoded = html.unescape(value)  # bleach hands the value over with its character references undecoded
+    target = "".join(char for char in decoded if not (char.isspace() or unicodedata.category(char).startswith("C")))
+    scheme, colon, _ = target.partition(":")
+    return not colon or "/" in scheme or "?" in scheme or "#" in scheme or scheme.lower() in SAFE_PROTOCOLS
+
+
+def _backtick_runs(text: str) -> list[str]:
+    runs, current = [], ""
+    for char in text:
+        if char == "`":
+            current += char
+        elif current:
+            runs.append(current)
+            current = ""
+    return runs + ([current] if current else [])
