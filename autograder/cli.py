@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxUnavailable as err:
         print(f"autograder: error: {err}", file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        print("\nautograder: interrupted", file=sys.stderr)
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -148,7 +151,6 @@ def _grade(args) -> int:
     limits = _limits(args)
     shard = _shard(args.shard)
     _warn_if_readable(args.course / "source")
-    writer = None if args.no_gradebook else _writer(args.course, spec)
     graded: list[dict] = []
     unchanged = [0]
     intake = None
@@ -163,8 +165,12 @@ def _grade(args) -> int:
             writer.write(record)
 
     with _interruptible() as stop:
+        writer = None if args.no_gradebook else _writer(args.course, spec)
         try:
             intake = collect(args.submissions, spec.name, out / "work", shard=shard, stop=stop)
+            if writer and not _inside_submitted(args.course, args.submissions):
+                for submission in intake.submissions:
+                    writer.write_submitted(submission)
             grade_class(spec, intake.submissions, out / "results", jobs=args.jobs, limits=limits, bwrap=bwrap,
                         on_record=on_record, stop=stop, progress=True)
         except Interrupted:
@@ -179,6 +185,13 @@ def _grade(args) -> int:
         write_atomically(out / "summary.txt", summary)
         print(summary, end="")
         return 130 if stop.is_set() else 0
+
+
+def _inside_submitted(course: Path, submissions: Path) -> bool:
+    """Whether SUBMISSIONS is (or holds, or lies in) nbgrader's own submitted/ folder: then it is not
+    filled from the private copies (the instructor's folder is never rewritten)."""
+    submitted, source = (Path(course) / "submitted").resolve(), Path(submissions).resolve()
+    return source == submitted or submitted.is_relative_to(source) or source.is_relative_to(submitted)
 
 
 @contextmanager

@@ -171,6 +171,22 @@ class GradebookWriter:
         cell.source = answer
         return cell.metadata.get("nbgrader", {}).get("checksum") == compute_checksum(cell)
 
+    def write_submitted(self, submission) -> Path | None:
+        """nbgrader's ``submitted/<student>/<assignment>/``, as ``nbgrader zip_collect`` would fill it, from
+        the grader's private copy (and nbgrader's timestamp.txt when the export had one), so nbgrader's own
+        tools see what was graded. Skipped for a submission without a notebook."""
+        root = Path(self.coursedir.root)
+        folder = root / self.coursedir.submitted_directory / submission.student_id / self.assignment
+        if submission.folder is None or not any(path.suffix == ".ipynb" for path in submission.files):
+            return None  # nbgrader would warn "no notebooks matched"; the gradebook already says 0
+        staging = folder.with_name(f".{self.assignment}.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(submission.folder, staging, symlinks=True)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+        return folder
+
     def write_autograded(self, record: dict) -> list[Path]:
         """nbgrader's ``autograded/<student>/<assignment>/<notebook>.ipynb``, so formgrader (manual
         grading) and ``nbgrader generate_feedback`` work on what we graded. Built from the RELEASED

@@ -330,7 +330,8 @@ def _attribute(items: list[_Item], assignment: str) -> tuple[dict[tuple[str, str
 
     def student(key: tuple[str, str], name: str, lms_id: str = "") -> _Student:
         if key not in students:
-            students[key] = _Student(key, printable(unicodedata.normalize("NFC", name), 200), lms_id)
+            # kept as the LMS wrote it (NFC, cut to 200 characters): escaped where it is shown, not here
+            students[key] = _Student(key, unicodedata.normalize("NFC", name)[:200], lms_id)
         return students[key]
 
     for item in items:
