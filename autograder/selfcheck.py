@@ -39,12 +39,13 @@ def form_spec(path: Path) -> NotebookSpec:
     return NotebookSpec(path.stem, cells)
 
 
-def check_notebook(path: Path, timeout: float = 120.0, out=sys.stdout, unsafe: bool = False) -> int:
+def check_notebook(path: Path, timeout: float = 120.0, out=None, unsafe: bool = False) -> int:
     """Print each form check's outcome; return 0 when all pass, 1 otherwise.
 
     Everything comes from the notebook itself (its visible test cells), never from ``course/source``.
     It runs in a bubblewrap sandbox when bubblewrap is here (a TA may check a student's notebook), on a
     private copy of the notebook alone: the code sees neither its folder nor the project."""
+    out = out or sys.stdout
     try:
         cells = read_submission(path)
     except SubmissionError as err:

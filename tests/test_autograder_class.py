@@ -230,3 +230,21 @@ def test_check_runs_in_the_sandbox_and_sees_no_course_source(course, tmp_path, c
     text = capsys.readouterr().out
     assert "ok   q1 form" in text, text
     assert not (path.parent / "planted-by-check").exists()
+
+
+def test_an_export_is_filed_in_nbgraders_submitted_folder_and_plain_nbgrader_agrees(course, tmp_path):
+    """Graded from a Canvas zip, the class appears in course/submitted/ as nbgrader's zip_collect would put
+    it, so `nbgrader autograde` sees every student already graded and has nothing to warn about."""
+    import zipfile
+    archive = tmp_path / "canvas.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("doejane_501_1_demo.ipynb", json.dumps(demo_course.notebook(course, "half")))
+        zipped.writestr("roejim_502_2_notes.txt", "no notebook")
+    assert main(["grade", "demo", str(archive), "--course", str(course), "--out", str(tmp_path / "out")]) == 0
+    assert (course / "submitted" / "501" / "demo" / "demo.ipynb").exists()
+    assert not (course / "submitted" / "502").exists()  # nothing nbgrader could grade
+    env = grader_env(tmp_path / "t")
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", "demo"], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Skipping existing assignment" in done.stderr
+    assert [line for line in done.stderr.splitlines() if "WARNING" in line or "ERROR" in line] == []
