@@ -77,15 +77,20 @@ def test_a_signal_stops_the_run_keeps_what_finished_and_the_next_run_resumes(cou
     command = [sys.executable, "-m", "autograder", "grade", "demo", str(folder), "--course", str(course),
                "--out", str(out), "--jobs", "2", "--timeout", "600", "--no-gradebook"]
     process = subprocess.Popen(command, env=grader_env(sandboxes), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    results = out / "results"
-    while process.poll() is None and len(list(results.glob("*.json"))) < 3:
-        time.sleep(0.1)
-    time.sleep(1.0)  # z1 and z2 are now looping in their sandboxes
-    assert processes_mentioning(str(sandboxes)), "the looping sandboxes should be running"
-    process.send_signal(signum)
-    # A guard, not a timing assertion: the notebook timeout is 600 s, so only a stop ends this run.
-    stdout, stderr = process.communicate(timeout=120)
+                               text=True, start_new_session=True)
+    try:
+        results = out / "results"
+        while process.poll() is None and len(list(results.glob("*.json"))) < 3:
+            time.sleep(0.1)
+        time.sleep(1.0)  # z1 and z2 are now looping in their sandboxes
+        assert processes_mentioning(str(sandboxes)), "the looping sandboxes should be running"
+        process.send_signal(signum)
+        # A guard, not a timing assertion: the notebook timeout is 600 s, so only a stop ends this run.
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:  # the grader did not stop: end it and its sandboxes, then fail
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "INTERRUPTED — 3 graded and saved in this run, 4 not graded" in stdout
