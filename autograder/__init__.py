@@ -41,14 +41,22 @@ in their own feedback (cut to 120 characters) — inputs, never expected values.
 The sandbox (Linux, bubblewrap): its own user (uid 1000), PID, mount, network (none), IPC and UTS
 namespaces; read-only /usr, the Python installation and venv, and ``autograder``/``slicelab`` bound at
 /opt/kit — not the project folder, so no ``course/source``, no gradebook, no other student; the
-student's own folder read-only; a size-capped tmpfs /tmp; rlimits on address space (2 GiB default),
+student's own files read-only — the grader's private copy of them, taken by ``autograder.submissions``
+(streaming, capped, no links followed) before anything reads them; a size-capped tmpfs /tmp; rlimits on address space (2 GiB default),
 CPU, file size, open files; a pids cgroup for processes (the kernel does not enforce RLIMIT_NPROC
 for a root grader — measured); a soft time limit per cell and a hard one per notebook that kills the
 sandbox's process group, and its PID namespace takes every background process with it. Without
 bubblewrap, ``grade`` refuses loudly unless ``--unsafe``.
 
+Intake (``autograder.submissions``) reads Canvas and Moodle exports (zip or unzipped), nbgrader's
+``submitted/`` and a folder per student; a student is the LMS's id or the folder's name, never merged
+with another; what belongs to no student is listed, never dropped. What reaches the instructor (CSV,
+terminal, feedback, the Formgrader) goes through ``autograder.inert``.
+
 Scale and resilience: a unit of work is (spec + one student's files) -> one result record (JSON),
-written atomically to ``DIR/results/<student>.json`` before the gradebook is updated; a record carries
+written atomically to ``DIR/results/<student>.json`` before the gradebook is updated; grades.csv,
+feedback and the report are rebuilt from every record in ``DIR`` (``autograder.records``); SIGINT or
+SIGTERM kills the running sandboxes, keeps what finished and exits 130; a record carries
 a key (hash of tests, grader version and the student's files), so a re-run — after a crash or a kill
 — grades only what is new or changed. ``--jobs`` runs sandboxes in parallel threads (each sandbox is
 its own process); ``--shard I/N`` and ``--emit-k8s-jobs`` spread a class over Kubernetes Jobs

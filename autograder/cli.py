@@ -1,22 +1,28 @@
 """`autograder` on the command line: release, grade, feedback, report, check, merge.
 
 Exit codes: 0 when every submission was processed (even those that scored 0 or could not be read),
-2 for a usage or course error, 3 when the sandbox is unavailable (and ``--unsafe`` was not given).
+2 for a usage or course error, 3 when the sandbox is unavailable (and ``--unsafe`` was not given),
+130 when SIGINT or SIGTERM stopped a run (what finished is saved; the same command resumes).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import stat
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from autograder import reports
 from autograder.gradebook import CourseError, GradebookWriter, release
-from autograder.grading import grade_class, read_records, write_record
+from autograder.grading import grade_class
+from autograder.records import read_records, remember_out, results_folder, write_atomically, write_record
 from autograder.sandbox import (Limits, SandboxUnavailable, assert_hides, check_bwrap, package_dir,
                                 processes_capped, python_roots)
 from autograder.spec import AssignmentSpec, SpecError, load_assignment
-from autograder.submissions import SubmissionsError, collect
+from autograder.submissions import Interrupted, SubmissionsError, collect
 
 UNSAFE_WARNING = """
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
@@ -36,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxUnavailable as err:
         print(f"autograder: error: {err}", file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        print("\nautograder: interrupted", file=sys.stderr)
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,15 +79,18 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("feedback", _feedback, "write feedback pages to course/feedback/<student>/ASSIGNMENT/")
     _course_args(p)
-    p.add_argument("--results", type=Path, help="the OUT folder of `grade` (default: course/grading/ASSIGNMENT)")
+    p.add_argument("--results", type=Path,
+                   help="the OUT folder of `grade` (default: where `grade` last wrote ASSIGNMENT)")
 
     p = command("report", _report, "per-question statistics: the questions that taught least first")
     _course_args(p)
-    p.add_argument("--results", type=Path, help="the OUT folder of `grade` (default: course/grading/ASSIGNMENT)")
+    p.add_argument("--results", type=Path,
+                   help="the OUT folder of `grade` (default: where `grade` last wrote ASSIGNMENT)")
 
-    p = command("check", _check, "self-check a notebook before submitting: form checks only")
+    p = command("check", _check, "self-check a notebook before submitting: form checks only (in a sandbox)")
     p.add_argument("notebook", type=Path)
     p.add_argument("--timeout", type=float, default=120.0)
+    p.add_argument("--unsafe", action="store_true", help="run without bubblewrap even where it exists")
 
     p = command("merge", _merge, "join the results of shards into one grades.csv and gradebook")
     p.add_argument("results", type=Path, nargs="+", help="OUT folders of shard runs")
@@ -137,29 +149,85 @@ def _grade(args) -> int:
         raise CourseError(f"--out {out} is inside SUBMISSIONS {args.submissions}: its folders would be taken for students")
     bwrap = _sandbox(args)
     limits = _limits(args)
-    shard, shards = _shard(args.shard)
-    submissions = collect(args.submissions, spec.name, out / "work")
-    submissions = [s for i, s in enumerate(submissions) if i % shards == shard]
-    writer = None if args.no_gradebook else _writer(args.course, spec)
-    counts = {"graded": 0, "unchanged": 0}
+    shard = _shard(args.shard)
+    _warn_if_readable(args.course / "source")
+    graded: list[dict] = []
+    unchanged = [0]
+    intake = None
 
     def on_record(record: dict, new: bool) -> None:
-        counts["graded" if new else "unchanged"] += 1
+        if new:
+            graded.append(record)
+        else:
+            unchanged[0] += 1
         if writer:
             writer.write_autograded(record)
             writer.write(record)
 
+    with _interruptible() as stop:
+        writer = None if args.no_gradebook else _writer(args.course, spec)
+        try:
+            intake = collect(args.submissions, spec.name, out / "work", shard=shard, stop=stop)
+            if writer and not _inside_submitted(args.course, args.submissions):
+                for submission in intake.submissions:
+                    writer.write_submitted(submission)
+            grade_class(spec, intake.submissions, out / "results", jobs=args.jobs, limits=limits, bwrap=bwrap,
+                        on_record=on_record, stop=stop, progress=True)
+        except Interrupted:
+            pass
+        finally:
+            if writer:
+                writer.close()
+        saved = reports.publish(spec, out)
+        remember_out(args.course, spec.name, out)
+        summary = reports.render_summary(spec.name, intake, graded, unchanged[0], saved, out,
+                                         interrupted=stop.is_set())
+        write_atomically(out / "summary.txt", summary)
+        print(summary, end="")
+        return 130 if stop.is_set() else 0
+
+
+def _inside_submitted(course: Path, submissions: Path) -> bool:
+    """Whether SUBMISSIONS is (or holds, or lies in) nbgrader's own submitted/ folder: then it is not
+    filled from the private copies (the instructor's folder is never rewritten)."""
+    submitted, source = (Path(course) / "submitted").resolve(), Path(submissions).resolve()
+    return source == submitted or submitted.is_relative_to(source) or source.is_relative_to(submitted)
+
+
+@contextmanager
+def _interruptible():
+    """SIGINT (Ctrl-C) and SIGTERM ask the run to stop: queued students are cancelled, running sandboxes
+    killed, finished results kept and published; the command then exits 130. A second signal stops at once."""
+    stop = threading.Event()
+
+    def ask_to_stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\nautograder: stopping — killing running sandboxes, keeping finished results...", file=sys.stderr)
+
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, ask_to_stop)
+        except ValueError:  # not the main thread (called as a library): no handlers
+            pass
     try:
-        records = grade_class(spec, submissions, out / "results", jobs=args.jobs, limits=limits, bwrap=bwrap,
-                              on_record=on_record)
+        yield stop
     finally:
-        if writer:
-            writer.close()
-    _publish(spec, records, out)
-    problems = sum(1 for r in records if r["problem"])
-    print(f"{spec.name}: {len(records)} submissions ({counts['graded']} graded, {counts['unchanged']} unchanged, "
-          f"{problems} with problems) -> {out / 'grades.csv'}")
-    return 0
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _warn_if_readable(source: Path) -> None:
+    """On a shared machine (a hub), a world-readable course/source gives every learner the answer key."""
+    try:
+        mode = source.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IROTH | stat.S_IXOTH) and os.getuid() != 0:
+        print(f"autograder: WARNING: {source} (solutions and hidden tests) is readable by every user of this "
+              f"machine; on a shared machine run `chmod -R o-rwx {source}`.", file=sys.stderr)
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -177,40 +245,38 @@ def _writer(course: Path, spec: AssignmentSpec) -> GradebookWriter:
         return GradebookWriter(course, spec.name)
 
 
-def _publish(spec: AssignmentSpec, records: list[dict], out: Path) -> None:
-    reports.write_grades(spec, records, out / "grades.csv")
-    reports.write_feedback(records, out / "feedback")
-
-
-def _results_of(args) -> list[dict]:
-    folder = (args.results or args.course / "grading" / args.assignment) / "results"
-    records = [r for r in read_records(folder) if r.get("assignment") == args.assignment]
+def _results_of(args) -> tuple[Path, list[dict]]:
+    folder = results_folder(args.course, args.assignment, args.results)
+    records = read_records(folder / "results", args.assignment)
     if not records:
-        raise CourseError(f"no graded submissions of {args.assignment} in {folder}: run `autograder grade` first")
-    return records
+        raise CourseError(f"no graded submissions of {args.assignment} in {folder / 'results'}: run "
+                          f"`autograder grade {args.assignment} SUBMISSIONS` first (or pass --results OUT)")
+    if args.results is None:
+        print(f"results of {args.assignment} from {folder}", file=sys.stderr)
+    return folder, records
 
 
 def _feedback(args) -> int:
-    records = _results_of(args)
+    _, records = _results_of(args)
     folder = args.course / "feedback"
     written = reports.write_feedback(records, folder, nested_assignment=True)
-    print(f"wrote {len(written)} feedback page(s) under {folder}/<student>/{args.assignment}/")
+    print(f"wrote {len(written)} feedback page(s) for {len(records)} student(s) under "
+          f"{folder}/<student>/{args.assignment}/")
     return 0
 
 
 def _report(args) -> int:
     spec = load_assignment(args.course, args.assignment)
-    records = _results_of(args)
+    folder, records = _results_of(args)
     text = reports.render_statistics(reports.question_statistics(spec, records), len(records))
-    folder = args.results or args.course / "grading" / args.assignment
-    (folder / "report.md").write_text(text)
+    write_atomically(folder / "report.md", text)
     print(text, end="")
     return 0
 
 
 def _check(args) -> int:
     from autograder.selfcheck import check_notebook
-    return check_notebook(args.notebook, timeout=args.timeout)
+    return check_notebook(args.notebook, timeout=args.timeout, unsafe=args.unsafe)
 
 
 def _merge(args) -> int:
@@ -236,7 +302,8 @@ def _merge(args) -> int:
                 writer.write(record)
         finally:
             writer.close()
-    _publish(spec, chosen, args.out)
-    print(f"merged {len(chosen)} submissions of {assignment} from {len(args.results)} shard(s) -> {args.out / 'grades.csv'}")
+    saved = reports.publish(spec, args.out)
+    remember_out(args.course, assignment, args.out)
+    print(f"merged {len(chosen)} submissions of {assignment} from {len(args.results)} shard(s); grades.csv covers "
+          f"{len(saved)} -> {args.out / 'grades.csv'}")
     return 0
-

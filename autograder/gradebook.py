@@ -18,6 +18,9 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.inert import csv_cell, printable, sanitize_markdown
+from autograder.records import write_atomically
+
 
 class CourseError(RuntimeError):
     """The course or nbgrader could not do what was asked; the message says what and where."""
@@ -95,6 +98,7 @@ class GradebookWriter:
         self._missing = MissingEntry
         self.coursedir = coursedir
         self.gradebook = Gradebook(coursedir.db_url, coursedir.course_id)
+        self._released: dict[str, dict] = {}
         try:
             self.gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -103,37 +107,102 @@ class GradebookWriter:
                               f"run `autograder release {assignment}` first") from None
 
     def write(self, record: dict) -> None:
+        """The student's scores as nbgrader's own autograde would leave them (SaveAutoGrades): a test
+        cell's auto_score, and ``needs_manual_grade`` only where a person must look — an answer graded
+        by hand that the student changed, or a cell a grader already scored by hand. Solution cells
+        left as released get nbgrader's "No response." comment. All of it in one transaction."""
         gradebook = self.gradebook
         student = record["student_id"]
         with _one_transaction(gradebook.db):
-            gradebook.update_or_create_student(student)
+            details = {}
+            if record.get("lms_id"):
+                details["lms_user_id"] = str(record["lms_id"])
+            if record.get("name") and record["name"] != student:
+                details["last_name"] = csv_cell(record["name"])[:128]
+            gradebook.update_or_create_student(student, **details)
+            timestamp = _timestamp(record)
             with warnings.catch_warnings():
                 # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; the rows are right.
                 warnings.simplefilter("ignore")
-                gradebook.update_or_create_submission(self.assignment, student)
+                gradebook.update_or_create_submission(self.assignment, student,
+                                                      **({"timestamp": timestamp} if timestamp else {}))
             for notebook in record["notebooks"]:
-                for cell in notebook["cells"]:
-                    try:
-                        grade = gradebook.find_grade(cell["grade_id"], notebook["name"], self.assignment,
-                                                     student)
-                    except self._missing:
+                judged = {cell["grade_id"]: cell for cell in notebook["cells"]}
+                release = {_grade_id(cell): cell for cell in self._release(notebook["name"])["cells"]}
+                try:
+                    source = gradebook.find_notebook(notebook["name"], self.assignment)
+                except self._missing:
+                    continue
+                for cell in source.grade_cells:
+                    grade = gradebook.find_grade(cell.name, notebook["name"], self.assignment, student)
+                    if cell.name in judged:
+                        grade.auto_score = judged[cell.name]["points"]
+                    else:
+                        grade.auto_score = 0.0 if self._unchanged(release.get(cell.name), notebook) else None
+                    grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+                for cell in source.solution_cells:
+                    if cell.name in {task.name for task in source.task_cells}:
                         continue
-                    grade.auto_score = cell["points"]
+                    comment = gradebook.find_comment(cell.name, notebook["name"], self.assignment, student)
+                    comment.auto_comment = "No response." if self._unchanged(release.get(cell.name), notebook) else None
+
+    def _release(self, notebook: str) -> dict:
+        """The released notebook (nbgrader's student version, with its checksums), read once."""
+        if notebook not in self._released:
+            root = Path(self.coursedir.root)
+            path = root / self.coursedir.release_directory / self.assignment / f"{notebook}.ipynb"
+            try:
+                self._released[notebook] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self._released[notebook] = {"cells": []}
+        return self._released[notebook]
+
+    @staticmethod
+    def _unchanged(released: dict | None, notebook: dict) -> bool:
+        """nbgrader's test for "no response": the cell's checksum is the released one."""
+        if released is None:
+            return False
+        answer = notebook.get("answers", {}).get(_grade_id(released))
+        if answer is None:
+            return True
+        from nbformat import from_dict
+        from nbgrader.utils import compute_checksum
+        cell = from_dict(json.loads(json.dumps(released)))
+        cell.source = answer
+        return cell.metadata.get("nbgrader", {}).get("checksum") == compute_checksum(cell)
+
+    def write_submitted(self, submission) -> Path | None:
+        """nbgrader's ``submitted/<student>/<assignment>/``, as ``nbgrader zip_collect`` would fill it, from
+        the grader's private copy (and nbgrader's timestamp.txt when the export had one), so nbgrader's own
+        tools see what was graded. Skipped for a submission without a notebook."""
+        root = Path(self.coursedir.root)
+        folder = root / self.coursedir.submitted_directory / submission.student_id / self.assignment
+        if submission.folder is None or not any(path.suffix == ".ipynb" for path in submission.files):
+            return None  # nbgrader would warn "no notebooks matched"; the gradebook already says 0
+        staging = folder.with_name(f".{self.assignment}.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(submission.folder, staging, symlinks=True)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+        return folder
 
     def write_autograded(self, record: dict) -> list[Path]:
         """nbgrader's ``autograded/<student>/<assignment>/<notebook>.ipynb``, so formgrader (manual
-        grading) and ``nbgrader generate_feedback`` work on what we graded. Built from the SOURCE
-        notebook: the student's answers in their cells, test cells as released (no hidden tests) with
-        the judge's messages as the output of a failed cell."""
+        grading) and ``nbgrader generate_feedback`` work on what we graded. Built from the RELEASED
+        notebook (no hidden tests, nbgrader's checksums): the student's answers in their cells — a
+        markdown answer sanitised, as the Formgrader renders it live — and the judge's messages as the
+        output of a failed test cell. Written atomically."""
         root = Path(self.coursedir.root)
         folder = root / self.coursedir.autograded_directory / record["student_id"] / self.assignment
         written = []
         for notebook in record["notebooks"]:
-            source = root / self.coursedir.source_directory / self.assignment / f"{notebook['name']}.ipynb"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{notebook['name']}.ipynb"
-            path.write_text(json.dumps(autograded_notebook(json.loads(source.read_text()), notebook), indent=1))
-            written.append(path)
+            base = self._release(notebook["name"])
+            if not base["cells"]:
+                source = root / self.coursedir.source_directory / self.assignment / f"{notebook['name']}.ipynb"
+                base = json.loads(source.read_text(encoding="utf-8"))
+            text = json.dumps(autograded_notebook(base, notebook), indent=1, ensure_ascii=False)
+            written.append(write_atomically(folder / f"{notebook['name']}.ipynb", text))
         return written
 
     def scores(self) -> dict[str, float]:
@@ -144,11 +213,28 @@ class GradebookWriter:
         self.gradebook.close()
 
 
+def _grade_id(cell: dict) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def _timestamp(record: dict):
+    """nbgrader's submission time, from nbgrader's own timestamp.txt only (an LMS zip's clock is not it)."""
+    if record.get("submitted_from") != "timestamp.txt" or not record.get("submitted_at"):
+        return None
+    from nbgrader.utils import parse_utc
+    try:
+        return parse_utc(record["submitted_at"])
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
 def autograded_notebook(source: dict, graded: dict) -> dict:
-    """The source notebook with the student's answers and the judge's verdicts (see write_autograded)."""
-    from autograder.probes import visible_source
+    """The released (or source) notebook with the student's answers and the judge's verdicts."""
+    from autograder.probes import HIDDEN_BEGIN, visible_source
     from autograder.spec import cell_kind
     judged = {cell["grade_id"]: cell for cell in graded["cells"]}
+    answers = graded.get("answers", {})
     added: dict = {}
     for anchor, code in graded.get("added", []):
         added.setdefault(anchor, []).append(code)
@@ -157,10 +243,12 @@ def autograded_notebook(source: dict, graded: dict) -> dict:
         cell = json.loads(json.dumps(original))
         text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         kind = cell_kind(cell)
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if kind in ("solution", "answer", "manual"):
-            text = graded.get("answers", {}).get(grade_id, "")
-        elif kind == "test":
+        grade_id = _grade_id(cell)
+        if kind in ("solution", "answer", "manual") and grade_id in answers:
+            text = answers[grade_id]
+            if cell["cell_type"] != "code":
+                text = sanitize_markdown(text)
+        elif kind == "test" and HIDDEN_BEGIN in text:  # the source notebook: hide its hidden tests
             text = visible_source(text)
         cell["source"] = text
         if cell["cell_type"] == "code":
@@ -172,7 +260,7 @@ def autograded_notebook(source: dict, graded: dict) -> dict:
 
 
 def _verdict(judged: dict) -> list[dict]:
-    failed = [check["message"] for check in judged["checks"] if not check["passed"]]
+    failed = [printable(check["message"]) for check in judged["checks"] if not check["passed"]]
     if not failed:
         return []
     return [{"output_type": "error", "ename": "AssertionError", "evalue": failed[0], "traceback": failed}]

@@ -9,61 +9,71 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable
 
+from tqdm import tqdm
+
 from autograder import __version__
 from autograder.answers import CHECKS
+from autograder.inert import printable
 from autograder.plan import SubmissionError, build_steps, find_notebook, read_submission, student_work
-from autograder.sandbox import LIMIT_ENDINGS, Limits, SandboxRun, run_steps
+from autograder.records import read_record, read_records, write_record  # noqa: F401 (read_records: the API)
+from autograder.sandbox import INTERRUPTED, LIMIT_ENDINGS, STOP_POLL_SECONDS, Limits, SandboxRun, run_steps
 from autograder.spec import AssignmentSpec, CellSpec
-from autograder.submissions import Submission
+from autograder.submissions import Interrupted, Submission
 
 
 def submission_key(spec: AssignmentSpec, submission: Submission) -> str:
-    """What a grade depends on: the tests, the grader's version and the student's files."""
+    """What a grade depends on: the tests, the grader's version, what intake found and the student's
+    files (their hashes, taken while copying them: nothing is read twice)."""
     digest = hashlib.sha256()
     digest.update(json.dumps([spec.digest(), __version__, submission.problem]).encode())
-    for path in sorted(submission.files):
-        digest.update(path.name.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, file_digest in sorted(submission.digests.items()):
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0" + file_digest.encode())
     return digest.hexdigest()
 
 
-def grade_submission(spec: AssignmentSpec, submission: Submission, limits: Limits, bwrap: str | None) -> dict:
-    """Grade one student's submission: run each notebook in its own sandbox, judge here."""
-    record = {"student_id": submission.student_id, "assignment": spec.name,
+def grade_submission(spec: AssignmentSpec, submission: Submission, limits: Limits, bwrap: str | None,
+                     stop: threading.Event | None = None) -> dict:
+    """Grade one student's submission (its private copy): run each notebook in its own sandbox, judge here.
+
+    Raises ``Interrupted`` when ``stop`` was set while a sandbox ran: that is no grade."""
+    record = {"student_id": submission.student_id, "name": submission.name, "lms_id": submission.lms_id,
+              "late": submission.late, "submitted_at": submission.submitted_at,
+              "submitted_from": submission.submitted_from, "assignment": spec.name,
               "key": submission_key(spec, submission), "problem": submission.problem, "limits": asdict(limits),
-              "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "notebooks": []}
+              "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "files": sorted(submission.digests), "notebooks": []}
     only_one = len(spec.notebooks) == 1
     for notebook in spec.notebooks:
-        path = None if submission.problem else find_notebook(submission.files, notebook.name, only_one)
-        run, problem, errors, answers, added = SandboxRun(ending="not run"), "", [], {}, []
-        if submission.problem:
-            problem = submission.problem
-        elif path is None:
-            problem = f"no {notebook.name}.ipynb in the submission"
-        else:
+        path, problem = find_notebook(submission.files, submission.folder, notebook.name, only_one)
+        run, errors, answers, added = SandboxRun(ending="not run"), [], {}, []
+        if path is not None:
             try:
                 cells = read_submission(path)
                 answers, added = student_work(notebook, cells)
-                steps = build_steps(notebook, cells)
-                run = run_steps(steps, submission.folder, limits, bwrap=bwrap)
-                problem = run.problem
-                errors = [f"{r['where']}: {r['error']}" for r in run.records
+                steps = build_steps(notebook, cells, (answers, added))
+                run = run_steps(steps, submission.folder, limits, bwrap=bwrap, stop=stop)
+                if run.ending == INTERRUPTED:
+                    raise Interrupted()
+                problem = "; ".join(p for p in (problem, run.problem) if p)
+                errors = [printable(f"{r['where']}: {r['error']}", 500) for r in run.records
                           if isinstance(r.get("where"), str) and isinstance(r.get("error"), str)][:20]
             except SubmissionError as err:
-                problem = str(err)
+                problem = "; ".join(p for p in (problem, str(err)) if p)
         judged = [judge_cell(cell, run) for cell in notebook.tests]
         record["notebooks"].append({"name": notebook.name, "problem": problem, "errors": errors, "cells": judged,
-                                    "answers": answers, "added": added})
+                                    "answers": answers, "added": added,
+                                    "file": path.relative_to(submission.folder).as_posix() if path else None})
     record["score"] = sum(cell["points"] for nb in record["notebooks"] for cell in nb["cells"])
     record["max_score"] = spec.max_score
-    record["problem"] = "; ".join(nb["problem"] for nb in record["notebooks"] if nb["problem"])
+    record["problem"] = "; ".join(p for p in [submission.problem, *(nb["problem"] for nb in record["notebooks"])] if p)
     return record
 
 
@@ -99,55 +109,66 @@ def _judge(check_fn: str, name: str, actual, expected, hint: str) -> str | None:
         return f"{name}: your answer could not be compared (it is not plain data)."
 
 
-def write_record(results: Path, record: dict) -> Path:
-    """Atomically write one record: a reader sees the old one or the new one, never half of one."""
-    results.mkdir(parents=True, exist_ok=True)
-    target = results / f"{record['student_id']}.json"
-    partial = target.with_suffix(f".json.{os.getpid()}.partial")
-    partial.write_text(json.dumps(record, indent=1))
-    with open(partial, "rb") as stream:
-        os.fsync(stream.fileno())
-    os.replace(partial, target)
-    return target
-
-
-def read_records(results: Path) -> list[dict]:
-    """All records in a results folder, sorted by student."""
-    records = []
-    for path in sorted(Path(results).glob("*.json")):
-        try:
-            records.append(json.loads(path.read_text()))
-        except ValueError:
-            continue
-    return sorted(records, key=lambda r: r["student_id"])
-
-
 def grade_class(spec: AssignmentSpec, submissions: Iterable[Submission], results: Path, *, jobs: int,
                 limits: Limits, bwrap: str | None, on_record: Callable[[dict, bool], None] = lambda r, new: None,
-                ) -> list[dict]:
+                stop: threading.Event | None = None, progress: bool = False) -> list[dict]:
     """Grade everyone, ``jobs`` sandboxes at a time; skip unchanged submissions already graded.
 
-    ``on_record(record, newly_graded)`` runs in the caller's thread for each record as it is ready.
+    Each record is written to ``results`` the moment it is ready, then ``on_record(record, newly_graded)``
+    runs in the caller's thread. When ``stop`` is set (SIGINT/SIGTERM), queued students are cancelled,
+    running sandboxes are killed, and what finished is kept: the records returned are those finished,
+    in the order of ``submissions``. ``progress`` shows a progress bar on a terminal (tqdm).
     """
     submissions = list(submissions)
     done: dict[str, dict] = {}
     todo = []
     for submission in submissions:
-        previous = _previous(results, submission.student_id)
+        previous = read_record(Path(results) / f"{submission.student_id}.json")
         if previous and previous.get("key") == submission_key(spec, submission) and (
                 previous.get("limits") == asdict(limits) or not hit_a_limit(previous)):
             done[submission.student_id] = previous
             on_record(previous, False)
         else:
             todo.append(submission)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(grade_submission, spec, submission, limits, bwrap) for submission in todo]
-        for future in as_completed(futures):
-            record = future.result()
+    halt = threading.Event()
+    bar = tqdm(total=len(todo), desc=spec.name, unit="student", file=sys.stderr, dynamic_ncols=True,
+               disable=None if progress else True)
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    pending = {pool.submit(grade_submission, spec, submission, limits, bwrap, halt) for submission in todo}
+
+    def take(finished) -> None:
+        for future in finished:
+            pending.discard(future)
+            if future.cancelled():
+                continue
+            try:
+                record = future.result()
+            except Interrupted:
+                continue
             write_record(results, record)
             done[record["student_id"]] = record
             on_record(record, True)
-    return [done[s.student_id] for s in submissions]
+            bar.update(1)
+
+    try:
+        while pending:
+            finished, _ = wait(pending, timeout=STOP_POLL_SECONDS * 2, return_when=FIRST_COMPLETED)
+            take(finished)
+            if stop is not None and stop.is_set():
+                halt.set()
+                for future in pending:
+                    future.cancel()
+                finished, _ = wait(pending)  # the running sandboxes are being killed: a moment
+                take(finished)
+    except BaseException:
+        halt.set()
+        for future in pending:
+            future.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+    return [done[s.student_id] for s in submissions if s.student_id in done]
 
 
 def hit_a_limit(record: dict) -> bool:
@@ -157,11 +178,3 @@ def hit_a_limit(record: dict) -> bool:
                 error.split(": ", 1)[-1].startswith(("CellTimeout", "MemoryError")) for error in notebook["errors"]):
             return True
     return False
-
-
-def _previous(results: Path, student_id: str) -> dict | None:
-    path = Path(results) / f"{student_id}.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None

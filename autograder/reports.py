@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import statistics
 from collections import Counter
 from pathlib import Path
 
+from autograder.inert import csv_cell, printable
+from autograder.records import read_records, write_atomically
 from autograder.spec import AssignmentSpec
 
 
@@ -26,19 +29,32 @@ def cell_points(record: dict) -> dict[tuple[str, str], float]:
     return {(nb["name"], cell["grade_id"]): cell["points"] for nb in record["notebooks"] for cell in nb["cells"]}
 
 
+GRADES_COLUMNS = ["student_id", "name", "lms_id", "late", "assignment", "score", "max_score", "problem"]
+
+
 def write_grades(spec: AssignmentSpec, records: list[dict], path: Path) -> Path:
-    """One row per student: student_id, assignment, score, max_score, problem, then one column per question."""
+    """One row per student: who (id, the LMS's name and id, late), the score and any problem, then one
+    column per question. Every cell is inert in a spreadsheet (``inert.csv_cell``)."""
     labels = question_labels(spec)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["student_id", "assignment", "score", "max_score", "problem", *[l for l, _, _ in labels]])
-        for record in sorted(records, key=lambda r: r["student_id"]):
-            points = cell_points(record)
-            writer.writerow([record["student_id"], spec.name, _number(record["score"]), _number(spec.max_score),
-                             record.get("problem", ""),
-                             *[_number(points.get((nb, gid), 0.0)) for _, nb, gid in labels]])
-    return path
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream)
+    writer.writerow([csv_cell(name) for name in [*GRADES_COLUMNS, *[label for label, _, _ in labels]]])
+    for record in sorted(records, key=lambda r: r["student_id"]):
+        points = cell_points(record)
+        late = {True: "yes", False: "no"}.get(record.get("late"), "")
+        writer.writerow([csv_cell(cell) for cell in [
+            record["student_id"], record.get("name", ""), record.get("lms_id", ""), late, spec.name,
+            _number(record["score"]), _number(spec.max_score), record.get("problem", ""),
+            *[_number(points.get((nb, gid), 0.0)) for _, nb, gid in labels]]])
+    return write_atomically(path, stream.getvalue())
+
+
+def publish(spec: AssignmentSpec, out: Path) -> list[dict]:
+    """Rebuild grades.csv and the feedback pages of ``out`` from every saved record of the assignment."""
+    records = read_records(Path(out) / "results", spec.name)
+    write_grades(spec, records, Path(out) / "grades.csv")
+    write_feedback(records, Path(out) / "feedback")
+    return records
 
 
 def _number(value: float) -> str:
@@ -55,7 +71,7 @@ def feedback_html(record: dict) -> dict[str, str]:
                  "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto}.pass{color:#176117}"
                  ".fail{color:#a11}li{margin:.3em 0}</style></head><body>",
                  f"<h1>{_e(record['assignment'])} / {_e(nb['name'])}</h1>",
-                 f"<p>Student: {_e(record['student_id'])} — score <b>{_number(score)} / {_number(total)}</b></p>"]
+                 f"<p>Student: {_e(record.get('name') or record['student_id'])} — score <b>{_number(score)} / {_number(total)}</b></p>"]
         if nb["problem"]:
             parts.append(f"<p class='fail'>Problem: {_e(nb['problem'])}</p>")
         for cell in nb["cells"]:
@@ -78,7 +94,7 @@ def feedback_html(record: dict) -> dict[str, str]:
 
 
 def _e(text) -> str:
-    return html.escape(str(text))
+    return html.escape(printable(text))
 
 
 def write_feedback(records: list[dict], folder: Path, nested_assignment: bool = False) -> list[Path]:
@@ -88,11 +104,8 @@ def write_feedback(records: list[dict], folder: Path, nested_assignment: bool = 
         target = folder / record["student_id"]
         if nested_assignment:
             target = target / record["assignment"]
-        target.mkdir(parents=True, exist_ok=True)
         for name, page in feedback_html(record).items():
-            path = target / f"{name}.html"
-            path.write_text(page, encoding="utf-8")
-            written.append(path)
+            written.append(write_atomically(target / f"{name}.html", page))
     return written
 
 
@@ -129,3 +142,37 @@ def render_statistics(rows: list[dict], students: int) -> str:
         lines.append(f"| {row['question']} | {row['mean']:.2f} / {_number(row['max_points'])} | {row['stdev']:.2f} "
                      f"| {row['full_marks']:.0%} | {row['most_common_failing_check']} |")
     return "\n".join(lines) + "\n"
+
+
+def render_summary(assignment: str, intake, graded: list[dict], unchanged: int, saved: list[dict], out: Path,
+                   interrupted: bool = False) -> str:
+    """What a run did, for the terminal and ``OUT/summary.txt``: who was graded, who has a problem (each
+    named), which files belong to no student, and what ``grades.csv`` now covers. Every name is printable."""
+    found = len(intake.submissions) if intake else 0
+    problems = [r for r in graded if r.get("problem")]
+    lines = [f"{assignment}: {found} submission(s) found ({intake.layout if intake else ''}); "
+             f"{len(graded)} graded now, {unchanged} unchanged since an earlier run"]
+    if interrupted:
+        lines[0] = f"{assignment}: INTERRUPTED — {len(graded)} graded and saved in this run, " \
+                   f"{max(found - len(graded) - unchanged, 0)} not graded (run the same command again to resume)"
+    if problems:
+        lines.append(f"{len(problems)} with a problem:")
+        lines.extend(f"  {_who(r)}: {printable(r['problem'], 400)}" for r in problems)
+    if intake and intake.notes:
+        lines.append("ids changed to keep students apart:")
+        lines.extend(f"  {note}" for note in intake.notes)
+    if intake and intake.skipped:
+        lines.append(f"{len(intake.skipped)} file(s) skipped (no student they belong to):")
+        lines.extend(f"  {printable(item, 400)}" for item in intake.skipped[:200])
+        if len(intake.skipped) > 200:
+            lines.append(f"  ... and {len(intake.skipped) - 200} more")
+    earlier = len(saved) - len({r["student_id"] for r in graded}) - unchanged
+    lines.append(f"grades.csv covers {len(saved)} student(s)" + (f" ({earlier} from earlier runs)" if earlier > 0 else "")
+                 + f" -> {printable(Path(out) / 'grades.csv')}")
+    return "\n".join(lines) + "\n"
+
+
+def _who(record: dict) -> str:
+    name = record.get("name") or ""
+    shown = printable(record["student_id"])
+    return f"{shown} ({printable(name, 80)})" if name and name != record["student_id"] else shown

@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ KIT = "/opt/kit"
 HOME = "/home/student"
 SANDBOX_UID = 1000
 LIMIT_ENDINGS = ("notebook timeout", "output too large")
+INTERRUPTED = "interrupted"
+STOP_POLL_SECONDS = 0.1
 _cgroup_counter = itertools.count()
 
 
@@ -58,7 +61,7 @@ class SandboxRun:
     """What came back from one sandbox: the JSON records, and how the run ended."""
 
     records: list[dict] = field(default_factory=list)
-    ending: str = "done"  # done | notebook timeout | output too large | crashed
+    ending: str = "done"  # done | notebook timeout | output too large | crashed | interrupted
 
     @property
     def problem(self) -> str:
@@ -159,7 +162,14 @@ _BOOT = ("import sys,resource;sys.path.insert(0,'" + KIT + "');sys.modules['rfc3
 
 
 def unsafe_command(plan: Path, limits: Limits) -> list[str]:
-    return [sys.executable, "-I", "-c", _BOOT.replace(KIT, str(package_dir("autograder").parent)),
+    """Without bubblewrap: the two packages are reached through a folder of links beside the plan, so
+    an editable install's project folder (with ``course/source``) is not on the student's sys.path."""
+    kit = plan.parent / "kit"
+    kit.mkdir(exist_ok=True)
+    for name in ("autograder", "slicelab"):
+        if not (kit / name).exists():
+            (kit / name).symlink_to(package_dir(name), target_is_directory=True)
+    return [sys.executable, "-I", "-c", _BOOT.replace(KIT, str(kit)),
             str(plan), str(limits.cell_timeout), *map(str, _inner_limits(limits))]
 
 
@@ -238,8 +248,12 @@ def _limit_child(limits: Limits, procs_file: str | None):
     return apply
 
 
-def run_steps(steps: list[dict], home: Path | None, limits: Limits, *, bwrap: str | None) -> SandboxRun:
-    """Run the steps of one notebook in a fresh sandbox (``bwrap=None`` means unsafe: no isolation)."""
+def run_steps(steps: list[dict], home: Path | None, limits: Limits, *, bwrap: str | None,
+              stop: threading.Event | None = None) -> SandboxRun:
+    """Run the steps of one notebook in a fresh sandbox (``bwrap=None`` means unsafe: no isolation).
+
+    When ``stop`` is set (the grader was interrupted) the sandbox is killed at once and the run ends
+    as "interrupted"; such a run is never a grade."""
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         plan = Path(tmp) / "plan.json"
         plan.write_text(json.dumps({"steps": steps}))
@@ -260,7 +274,7 @@ def run_steps(steps: list[dict], home: Path | None, limits: Limits, *, bwrap: st
         finally:
             os.close(write_fd)
         try:
-            run = _collect(process, read_fd, limits)
+            run = _collect(process, read_fd, limits, stop)
             if not any(record.get("started") is True for record in run.records) and run.ending == "crashed":
                 with open(errors, "rb") as stream:
                     raise SandboxUnavailable("the sandbox did not start: "
@@ -273,15 +287,18 @@ def run_steps(steps: list[dict], home: Path | None, limits: Limits, *, bwrap: st
                 cgroup.remove()
 
 
-def _collect(process: subprocess.Popen, read_fd: int, limits: Limits) -> SandboxRun:
+def _collect(process: subprocess.Popen, read_fd: int, limits: Limits, stop: threading.Event | None) -> SandboxRun:
     run, buffer, received = SandboxRun(), b"", 0
     deadline = time.monotonic() + limits.notebook_timeout
     while True:
         left = deadline - time.monotonic()
+        if stop is not None and stop.is_set():
+            run.ending = INTERRUPTED
+            break
         if left <= 0:
             run.ending = "notebook timeout"
             break
-        ready, _, _ = select.select([read_fd], [], [], left)
+        ready, _, _ = select.select([read_fd], [], [], min(left, STOP_POLL_SECONDS))
         if not ready:
             continue
         chunk = os.read(read_fd, 65536)

@@ -6,13 +6,16 @@ hidden tests (a released notebook does not contain them) and never says whether 
 """
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from autograder.grading import judge_cell
-from autograder.plan import build_steps, read_submission
+from autograder.inert import printable
+from autograder.plan import SubmissionError, build_steps, read_submission
 from autograder.probes import ProtocolError, parse_test_cell
-from autograder.sandbox import Limits, run_steps
+from autograder.sandbox import Limits, SandboxUnavailable, check_bwrap, run_steps
 from autograder.spec import CellSpec, NotebookSpec, cell_kind, read_cells
 
 FORM_CHECKS = {"expect_choice", "expect_shape"}
@@ -36,12 +39,30 @@ def form_spec(path: Path) -> NotebookSpec:
     return NotebookSpec(path.stem, cells)
 
 
-def check_notebook(path: Path, timeout: float = 120.0, out=sys.stdout) -> int:
-    """Print each form check's outcome; return 0 when all pass, 1 otherwise."""
+def check_notebook(path: Path, timeout: float = 120.0, out=None, unsafe: bool = False) -> int:
+    """Print each form check's outcome; return 0 when all pass, 1 otherwise.
+
+    Everything comes from the notebook itself (its visible test cells), never from ``course/source``.
+    It runs in a bubblewrap sandbox when bubblewrap is here (a TA may check a student's notebook), on a
+    private copy of the notebook alone: the code sees neither its folder nor the project."""
+    out = out or sys.stdout
+    try:
+        cells = read_submission(path)
+    except SubmissionError as err:
+        print(f"{printable(path.name)}: {err}", file=out)
+        return 1
     spec = form_spec(path)
-    steps = build_steps(spec, read_submission(path))
-    # The student's own code on the student's own machine: no sandbox is needed to protect anything.
-    run = run_steps(steps, path.parent.resolve(), Limits(notebook_timeout=timeout), bwrap=None)
+    steps = build_steps(spec, cells)
+    bwrap = None
+    if not unsafe:
+        try:
+            bwrap = check_bwrap()
+        except SandboxUnavailable:
+            print("autograder check: bubblewrap is not available: the notebook runs WITHOUT a sandbox, "
+                  "with your rights (only check notebooks you trust).", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="autograder-check-") as home:
+        shutil.copyfile(path, Path(home) / path.name)
+        run = run_steps(steps, Path(home), Limits(notebook_timeout=timeout), bwrap=bwrap)
     failures = total = 0
     for cell in spec.tests:
         if not cell.probes:
@@ -49,7 +70,10 @@ def check_notebook(path: Path, timeout: float = 120.0, out=sys.stdout) -> int:
         for check in judge_cell(cell, run)["checks"]:
             total += 1
             failures += not check["passed"]
-            print(f"  ok   {check['name']}" if check["passed"] else f"  FIX  {check['message']}", file=out)
-    print(f"{path.name}: {total - failures} of {total} form checks pass"
+            print(f"  ok   {printable(check['name'])}" if check["passed"] else f"  FIX  {printable(check['message'])}",
+                  file=out)
+    if run.problem:
+        print(f"  the notebook did not run to the end: {run.problem}", file=out)
+    print(f"{printable(path.name)}: {total - failures} of {total} form checks pass"
           f"{'' if failures else ' — ready to submit (this does not say whether answers are right)'}.", file=out)
     return 1 if failures else 0

@@ -82,7 +82,9 @@ def test_every_student_gets_a_row_with_score_and_problem(graded):
     assert "not a notebook" in rows["dee"]["problem"]
     assert "no demo.ipynb" in rows["eve"]["problem"]
     assert "symbolic link" in rows["fay"]["problem"]
-    assert [k for k in rows["ada"]][5:] == ["q1-test", "q2-test-visible", "q2-test-hidden", "q3-test"]
+    assert [k for k in rows["ada"]][:8] == ["student_id", "name", "lms_id", "late", "assignment", "score",
+                                            "max_score", "problem"]
+    assert [k for k in rows["ada"]][8:] == ["q1-test", "q2-test-visible", "q2-test-hidden", "q3-test"]
     assert rows["bob"]["q1-test"] == "2" and rows["bob"]["q2-test-hidden"] == "0"
 
 
@@ -102,20 +104,20 @@ def test_scores_are_in_nbgraders_gradebook(course, graded):
 def test_a_rerun_grades_only_what_changed(course, class_folder, graded, capsys):
     capsys.readouterr()
     assert grade(course, class_folder, graded) == 0
-    assert "(0 graded, 6 unchanged" in capsys.readouterr().out
+    assert "0 graded now, 6 unchanged" in capsys.readouterr().out
     notebook = class_folder / "cy" / "demo.ipynb"
     original = notebook.read_text()
     try:
         notebook.write_text(json.dumps(demo_course.notebook(course, "half")))
         assert grade(course, class_folder, graded) == 0
-        assert "(1 graded, 5 unchanged" in capsys.readouterr().out
+        assert "1 graded now, 5 unchanged" in capsys.readouterr().out
         assert rows_of(graded / "grades.csv")["cy"]["score"] == "2"
     finally:
         notebook.write_text(original)
         assert grade(course, class_folder, graded) == 0
 
 
-def test_an_lms_zip_is_graded_like_a_folder(course, tmp_path):
+def test_an_lms_zip_is_graded_like_a_folder(course, tmp_path, capsys):
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("doejane_1234_5678_demo.ipynb", json.dumps(demo_course.notebook(course, "reference")))
@@ -124,8 +126,12 @@ def test_an_lms_zip_is_graded_like_a_folder(course, tmp_path):
         zipped.writestr("readme.txt", "not a submission")
     assert grade(course, archive, tmp_path / "out", "--no-gradebook") == 0
     rows = rows_of(tmp_path / "out" / "grades.csv")
-    assert {s: r["score"] for s, r in rows.items()} == {"doejane": "6", "roejim": "2", "evil": "0"}
+    assert {s: (r["name"], r["lms_id"], r["late"], r["score"]) for s, r in rows.items()} == {
+        "1234": ("doejane", "1234", "no", "6"), "1235": ("roejim", "1235", "yes", "2")}
     assert not (tmp_path / "evil_1_2_demo.ipynb").exists()
+    out = capsys.readouterr().out
+    assert "2 file(s) skipped" in out and "../evil_1_2_demo.ipynb: a path with" in out and "readme.txt:" in out
+    assert "readme.txt" in (tmp_path / "out" / "summary.txt").read_text()
 
 
 def test_a_killed_run_loses_no_finished_grade_and_resumes(course, tmp_path):
@@ -155,7 +161,7 @@ def test_a_killed_run_loses_no_finished_grade_and_resumes(course, tmp_path):
     rerun = subprocess.run([*command[:-4], "--jobs", "2", "--timeout", "3", "--cell-timeout", "1"],
                            env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
-    assert "(2 graded, 3 unchanged" in rerun.stdout
+    assert "2 graded now, 3 unchanged" in rerun.stdout
     assert {s: r["score"] for s, r in rows_of(out / "grades.csv").items()} == {
         "a1": "6", "a2": "6", "a3": "6", "z1": "0", "z2": "0"}
     assert {s: gradebook_scores(course)[s] for s in ("a1", "a2", "a3", "z1", "z2")} == {
