@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -93,7 +94,8 @@ def test_binder_builds_an_image_without_the_answer_key(tmp_path, key):
             names |= {re.split(r"[<>=! ]", d, maxsplit=1)[0] for d in deps}
         return names
 
-    test_tools = {"pytest", "nbval", "hypothesis", "playwright", "pytest-playwright"}
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    test_tools = {re.split(r"[<>=!\[ ]", d, maxsplit=1)[0] for group in extras.values() for d in group}
     assert packages(binder_env) == packages(root_env) - test_tools - {"-e"}
     assert not any(isinstance(d, dict) and any(p.startswith("-e") for p in d["pip"]) for d in binder_env["dependencies"])
 
