@@ -10,6 +10,7 @@ import json
 import os
 import uuid
 import shutil
+import stat
 import sys
 import warnings
 from contextlib import contextmanager
@@ -203,6 +204,11 @@ class GradebookWriter:
                 base = json.loads(source.read_text(encoding="utf-8"))
             text = json.dumps(autograded_notebook(base, notebook), indent=1, ensure_ascii=False)
             written.append(write_atomically(folder / f"{notebook['name']}.ipynb", text))
+        submitted = root / self.coursedir.submitted_directory / record["student_id"] / self.assignment
+        for name in SUBMISSION_FILES:
+            data = _small_regular_file(submitted / name)
+            if data is not None:
+                written.append(write_atomically(folder / name, data))
         return written
 
     def scores(self) -> dict[str, float]:
@@ -211,6 +217,24 @@ class GradebookWriter:
 
     def close(self) -> None:
         self.gradebook.close()
+
+
+# nbgrader's own files beside a submission: `nbgrader autograde` carries them into autograded/, and
+# generate_feedback/release_feedback need them there (release_feedback fails without timestamp.txt).
+SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def _small_regular_file(path: Path, limit: int = 4096) -> bytes | None:
+    """The bytes of ``path`` if it is a small regular file (never through a link), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        return stream.read(limit + 1)[:limit]
 
 
 def _grade_id(cell: dict) -> str | None:

@@ -49,6 +49,7 @@ def graded(tmp_path_factory):
         folder.mkdir(parents=True)
         (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(nb))
         (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    (course / "submitted" / "scripter" / ASSIGNMENT / "submission_secret.txt").symlink_to(course / "source")
     assert main(["grade", ASSIGNMENT, str(course / "submitted"), "--course", str(course), "--out",
                  str(root / "out"), "--jobs", "2"]) == 0
     return course
@@ -114,3 +115,14 @@ def test_plain_nbgrader_reads_the_same_gradebook_without_warnings(graded):
     assert "Skipping existing assignment" in autograde.stderr
     rows = (graded / "grades.csv").read_text().splitlines()
     assert any(row.startswith(f"{ASSIGNMENT},") and ",reference," in row for row in rows)
+
+
+def test_nbgraders_own_files_travel_to_feedback_so_it_can_be_released(graded):
+    for student in ("reference", "untouched"):
+        stamp = graded / "autograded" / student / ASSIGNMENT / "timestamp.txt"
+        assert stamp.read_text() == "2026-11-20 10:00:00.000000 UTC"
+    # a link in the submitted folder is never followed into autograded/
+    assert not (graded / "autograded" / "scripter" / ASSIGNMENT / "submission_secret.txt").exists()
+    done = nbgrader(graded, "generate_feedback", ASSIGNMENT, "--force")
+    assert done.returncode == 0, done.stderr
+    assert (graded / "feedback" / "reference" / ASSIGNMENT / "timestamp.txt").exists()  # release_feedback needs it
