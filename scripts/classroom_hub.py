@@ -294,10 +294,11 @@ def checkout_closed_to_others() -> Iterator[None]:
             os.chmod(REPO, mode)
 
 
-def _chown_tree(path: Path, person: Person) -> None:
+def _tree(path: Path) -> Iterator[str]:
+    """`path` and everything under it."""
     for folder, dirs, files in os.walk(path):
-        for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
-            os.lchown(name, person.uid, person.gid)
+        yield folder
+        yield from (os.path.join(folder, name) for name in dirs + files)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -316,7 +317,11 @@ def give_course(instructor: Person) -> Path:
     config.write_text('c = get_config()  # noqa: F821\n'
                       f'load_subconfig("nbgrader_config.py", path={str(course)!r})  # noqa: F821\n'
                       f'c.CourseDirectory.root = {str(course)!r}\n')
-    _chown_tree(instructor.home, instructor)
+    for name in _tree(instructor.home):
+        os.lchown(name, instructor.uid, instructor.gid)
+    for name in _tree(course):  # `chmod -R o-rwx course`, as `autograder grade` asks
+        if not os.path.islink(name):
+            os.chmod(name, stat.S_IMODE(os.lstat(name).st_mode) & ~0o007)
     return course
 
 
@@ -358,10 +363,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_hub_config(run: Path, *, port: int, people: list[Person], instructor: Person, config_paths: dict,
-                     server_env: Path, proxy: str) -> Path:
+def write_hub_config(run: Path, *, port: int, people: list[Person], instructor: Person,
+                     config_paths: dict[str, str], server_env: Path, proxy: str) -> Path:
     """jupyterhub_config.py: loopback only, PAM logins, each server as its user, state in `run`."""
-    ports = {person.name: free_port() for person in people}  # pinned, so a test knows where each server is
+    ports = {person.name: free_port() for person in people}
     config = run / "jupyterhub_config.py"
     config.write_text(f'''# Written by scripts/classroom_hub.py for one run of the classroom hub.
 c = get_config()  # noqa: F821
@@ -389,13 +394,15 @@ c.Spawner.notebook_dir = "~"
 c.Spawner.start_timeout = 90
 c.Spawner.http_timeout = 90
 c.Spawner.environment = {{"PATH": {f"{server_env / 'bin'}:{SYSTEM_PATH}"!r}, "LANG": "C.UTF-8"}}
-PORTS = {ports!r}
-CONFIG_PATHS = {config_paths!r}
+INSTRUCTORS = {{{instructor.name!r}}}
+CONFIG_PATH = {config_paths!r}  # by role
+PORTS = {ports!r}  # pinned: the test knows where each server listens
 
 
-def pre_spawn_hook(spawner):
+def pre_spawn_hook(spawner):  # the role decides which configuration a server reads
+    role = "instructor" if spawner.user.name in INSTRUCTORS else "learner"
+    spawner.environment = {{**spawner.environment, "JUPYTER_CONFIG_PATH": CONFIG_PATH[role]}}
     spawner.port = PORTS[spawner.user.name]
-    spawner.environment = {{**spawner.environment, "JUPYTER_CONFIG_PATH": CONFIG_PATHS[spawner.user.name]}}
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
@@ -412,6 +419,10 @@ def _answers(url: str) -> bool:
             return resp.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def _hub_log_tail(run: Path) -> str:
+    return (run / "jupyterhub.log").read_text(errors="replace")[-3000:]
 
 
 def _stop_hub(proc: subprocess.Popen, timeout: float = 30) -> None:
@@ -466,8 +477,7 @@ def classroom(names: Sequence[str] = DEMO_PEOPLE, port: int | None = None, log=p
         course = give_course(instructor)
         timings["users created"] = time.monotonic() - t
 
-        config_paths = {instructor.name: f"{instructor_config}:{common}"}
-        config_paths.update({p.name: f"{learners_config}:{common}" for p in learners})
+        config_paths = {"instructor": f"{instructor_config}:{common}", "learner": f"{learners_config}:{common}"}
         port = port or free_port()
         config = write_hub_config(run, port=port, people=people, instructor=instructor, config_paths=config_paths,
                                   server_env=server_env, proxy=proxy)
@@ -483,10 +493,9 @@ def classroom(names: Sequence[str] = DEMO_PEOPLE, port: int | None = None, log=p
         deadline = time.monotonic() + 60
         while not _answers(url):
             if proc.poll() is not None:
-                raise HubError(f"jupyterhub exited {proc.returncode}:\n{(run / 'jupyterhub.log').read_text()[-3000:]}")
+                raise HubError(f"jupyterhub exited {proc.returncode}:\n{_hub_log_tail(run)}")
             if time.monotonic() > deadline:
-                raise HubError(f"jupyterhub did not answer at {url} within 60 s:\n"
-                               f"{(run / 'jupyterhub.log').read_text()[-3000:]}")
+                raise HubError(f"jupyterhub did not answer at {url} within 60 s:\n{_hub_log_tail(run)}")
             time.sleep(0.2)
         timings["hub answering"] = time.monotonic() - t
         yield Classroom(url, instructor, learners, course, exchange, run, server_env, timings)
@@ -505,13 +514,16 @@ def main(argv: list[str] | None = None) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.append(1))
         with classroom(DEMO_PEOPLE, port=args.port) as room:
-            print(f"\nThe classroom hub is up at {room.url}  (loopback only; Ctrl-C stops it and deletes the users)\n")
+            print(f"\nThe classroom hub is up at {room.url}  "
+                  "(loopback only; Ctrl-C stops it and deletes the users)\n")
             print(f"  {'user':<12} {'password':<18} role")
             for person in room.people:
                 role = "instructor (Formgrader)" if person is room.instructor else "learner"
                 print(f"  {person.name:<12} {person.password:<18} {role}")
-            print(f"\n  course: {room.course}   exchange: {room.exchange}   hub log: {room.log}")
-            print("  docs/classroom.md walks through one assignment, start to finish.\n", flush=True)
+            print(f"\n  the instructor's course: {room.course}\n  nbgrader's exchange:     {room.exchange}\n"
+                  f"  the hub's config and log: {room.run}/jupyterhub_config.py, {room.log.name}\n"
+                  f"  this clone ({REPO}) is closed to other users until the hub stops.\n"
+                  "  docs/classroom.md walks through one assignment, start to finish.\n", flush=True)
             while not stop:
                 time.sleep(0.2)
             print("\nstopping the hub, ending the users' servers, deleting the users ...", flush=True)
