@@ -46,7 +46,8 @@ SHOTS = REPO / "artifacts" / "hub"
 SOURCE = REPO / "course" / "source"
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
-# What the instructor gives for ps4's free-text answers (E1 and E2 are worth 2 points each).
+# What the instructor gives for ps4's free-text answers, E1 and E2, worth 2 points each.
+MANUAL_ASSIGNMENT, MANUAL_MAX = "ps4-troubleshooting", {"E1": 2, "E2": 2}
 MANUAL = {"t-ada": {"E1": 2, "E2": 2}, "t-grace": {"E1": 1, "E2": 0}}
 COMMENT = ("t-grace", "E1", "Right that the old Pods still serve: now say which EndpointSlice conditions let them.")
 GRACE_WORDS = {"E1": "Grace's own words: the old Pods are still in the slice, so I think clients reach them.",
@@ -78,7 +79,8 @@ def solutions(assignment: str, only: set[str] | None = None, kind: str | None = 
     found = []
     for cell in _notebook(assignment).cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if not _is_solution(cell) or (only is not None and grade_id not in only) or kind not in (None, cell.cell_type):
+        wanted = (only is None or grade_id in only) and kind in (None, cell.cell_type)
+        if not (_is_solution(cell) and wanted):
             continue
         text = cell.source if cell.cell_type == "markdown" else "".join(SOLUTION.findall(cell.source))
         found += [line.strip() for line in text.splitlines() if len(line.strip()) > 15]
@@ -108,6 +110,13 @@ def answered(release: dict, assignment: str, learner: str) -> tuple[dict, set[st
             cell.source = _wrong_source(source[grade_id])
     not_right = set() if learner == "t-ada" else set(source) - right
     return nb, not_right
+
+
+def manual_points(name: str, assignment: str) -> tuple[float, float]:
+    """The points the instructor gives `name` by hand in `assignment`, and the most they could give."""
+    if assignment != MANUAL_ASSIGNMENT:
+        return 0, 0
+    return sum(MANUAL[name].values()), sum(MANUAL_MAX.values())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -263,6 +272,10 @@ def room():
             pytest.fail(reason)
         pytest.skip(reason)
     with classroom_hub.classroom(PEOPLE, log=print) as room:
+        # `autograder grade` runs as the instructor: their sandboxes need unprivileged user namespaces
+        probe = room.as_user(room.instructor, ["python", "-c", "from autograder.sandbox import check_bwrap; "
+                                                                "check_bwrap()"], check=False)
+        assert probe.returncode == 0, f"this machine cannot sandbox the instructor's grading:\n{probe.stderr}"
         yield room
     for name in PEOPLE:  # everything undone, even after a failure above (the context manager's promise)
         assert not classroom_hub._exists(name), f"user {name} was left behind"
@@ -318,7 +331,8 @@ def test_the_classroom_end_to_end(room, browser):
             formgrader = teacher.frame_locator("iframe[src*='formgrader']")
             expect(formgrader.locator("#main-table tr td.name a").first).to_be_visible()
             for assignment in ASSIGNMENTS:
-                formgrader_act(formgrader, assignment, "assign", f"Successfully created the student version of '{assignment}'")
+                formgrader_act(formgrader, assignment, "assign",
+                               f"Successfully created the student version of '{assignment}'")
                 formgrader_act(formgrader, assignment, "release", f"Successfully released '{assignment}'")
                 expect(formgrader_row(formgrader, assignment).locator("td.status")).to_have_text("released")
             stages.shot(teacher, "instructor-formgrader-released")
@@ -378,18 +392,20 @@ def test_the_classroom_end_to_end(room, browser):
         with stages.stage("3a. instructor: collect both (Formgrader)"):
             teacher.bring_to_front()  # still on the Formgrader's Manage Assignments
             for assignment in ASSIGNMENTS:
-                formgrader_act(formgrader, assignment, "collect", f"Successfully collected submissions of '{assignment}'")
+                formgrader_act(formgrader, assignment, "collect",
+                               f"Successfully collected submissions of '{assignment}'")
                 expect(formgrader_row(formgrader, assignment).locator("td.num-submissions")).to_have_text("2")
             for learner in room.learners:
                 for assignment in ASSIGNMENTS:
                     assert (room.course / "submitted" / learner.name / assignment / f"{assignment}.ipynb").is_file()
 
-        with stages.stage("3b. instructor: `autograder grade` in a JupyterLab terminal"):
-            command = " && ".join(f"autograder grade {a} course/submitted" for a in ASSIGNMENTS)
+        with stages.stage("3b. instructor: `autograder grade` and `autograder report` in a JupyterLab terminal"):
+            command = " && ".join([f"autograder grade {a} course/submitted" for a in ASSIGNMENTS] +
+                                  [f"autograder report {a}" for a in ASSIGNMENTS])
             screen = terminal_run(teacher, f"{command}; echo \"grading done, exit status $?\"",
                                   re.compile(r"grading done, exit status \d+"))
             stages.shot(teacher, "instructor-autograder-grade")
-            assert re.search(r"grading done, exit status 0", screen), screen
+            assert re.search(r"grading done, exit status 0", screen) and "WARNING" not in screen, screen
             scores = {}
             for assignment in ASSIGNMENTS:
                 rows = list(csv.DictReader(io.StringIO(
@@ -400,16 +416,19 @@ def test_the_classroom_end_to_end(room, browser):
                 assert score == top > 0, f"{assignment}: the reference answers scored {score} / {top}"
                 score, top = scores[assignment][grace.name]
                 assert 0 < score < top, f"{assignment}: the partly right answers scored {score} / {top}"
-            assert {p.stat().st_uid for p in room.course.rglob("*")} == {instructor.uid}, "root-owned files in the course"
+            for assignment in ASSIGNMENTS:  # the report names the questions that taught least
+                assert (room.course / "grading" / assignment / "report.md").is_file()
+            owners = {p.stat().st_uid for p in room.course.rglob("*")}
+            assert owners == {instructor.uid}, "files of another user (root?) in the instructor's course"
 
         with stages.stage("3c. instructor: Formgrader's manual grading — only ps4's free text waits"):
             teacher.locator(".lm-TabBar-tab", has_text="Formgrader").click()
             manual_grading = formgrader.locator("a:text-is('Manual Grading')").first
             formgrader_go(formgrader, manual_grading, ["Manual Grading"])
-            formgrader_go(formgrader, formgrader_link(formgrader, "ps1-the-flow"), ["Manual Grading", "ps1-the-flow"])
+            formgrader_go(formgrader, formgrader_link(formgrader, ASSIGNMENTS[0]), ["Manual Grading", ASSIGNMENTS[0]])
             expect(formgrader.locator("#main-table tr td.needs-manual-grade")).to_have_attribute("data-search", "")
             stages.shot(teacher, "instructor-manual-grading-ps1-nothing-waits")
-            ps4 = "ps4-troubleshooting"
+            ps4 = MANUAL_ASSIGNMENT
             formgrader_go(formgrader, manual_grading, ["Manual Grading"])
             formgrader_go(formgrader, formgrader_link(formgrader, ps4), ["Manual Grading", ps4])
             expect(formgrader.locator("#main-table tr td.needs-manual-grade")).to_have_attribute(
@@ -448,6 +467,17 @@ def test_the_classroom_end_to_end(room, browser):
                 formgrader_act(formgrader, assignment, "release-feedback", "Success")
             stages.shot(teacher, "instructor-feedback-released")
 
+        with stages.stage("3e. instructor: `nbgrader export`, the grades for the LMS"):
+            screen = terminal_run(teacher, 'nbgrader export --to course/grades.csv; echo "exported, exit status $?"',
+                                  re.compile(r"exported, exit status \d+"))
+            stages.shot(teacher, "instructor-nbgrader-export")
+            assert "exported, exit status 0" in screen, screen
+            exported = list(csv.DictReader(io.StringIO((room.course / "grades.csv").read_text())))
+            for assignment in ASSIGNMENTS:
+                for name in learners:
+                    (row,) = [r for r in exported if (r["assignment"], r["student_id"]) == (assignment, name)]
+                    assert float(row["raw_score"]) == scores[assignment][name][0] + manual_points(name, assignment)[0]
+
         # ---- 4. each learner fetches their feedback: own score and hints, nothing else ------------------
         for name, page in pages.items():
             learner = learners[name]
@@ -466,18 +496,17 @@ def test_the_classroom_end_to_end(room, browser):
                     viewer = page.locator(".jp-HTMLViewer:visible iframe")
                     expect(viewer.content_frame.locator("body")).to_contain_text("Score")  # loaded
                     text = viewer.content_frame.locator("body").inner_text()
-                    auto, top = scores[assignment][name]
-                    manual = sum(MANUAL[name].values()) if assignment == "ps4-troubleshooting" else 0
-                    manual_top = 4 if assignment == "ps4-troubleshooting" else 0
-                    assert re.search(rf"Score:\s*{auto + manual:g}(\.0+)?\s*/\s*{top + manual_top:g}", text), \
-                        f"{name}'s {assignment} feedback does not show {auto + manual} / {top + manual_top}:\n{text[:600]}"
+                    (auto, top), (manual, manual_top) = scores[assignment][name], manual_points(name, assignment)
+                    score, out_of = auto + manual, top + manual_top
+                    assert re.search(rf"Score:\s*{score:g}(\.0+)?\s*/\s*{out_of:g}(\.0+)?\)", text), \
+                        f"{name}'s {assignment} feedback does not show {score} / {out_of}:\n{text[:600]}"
                     # the grader's verdict on a wrong answer names the check and gives the question's hint
                     verdicts = re.findall(r"\S+: not yet right \(your answer: .*?\)\. Hint: .+", text)
                     if not_right[name, assignment]:
                         assert verdicts, f"{name}'s feedback on {assignment} gives no hint"
                     else:
                         assert not verdicts, verdicts
-                    if (name, assignment) == (COMMENT[0], "ps4-troubleshooting"):
+                    if (name, assignment) == (COMMENT[0], MANUAL_ASSIGNMENT):
                         assert COMMENT[2] in text, f"the instructor's comment is not in {name}'s feedback"
                     forbidden = secrets + [other.name] + solutions(assignment, not_right[name, assignment])
                     if name == grace.name:
