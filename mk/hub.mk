@@ -18,5 +18,10 @@ $(PROXY):
 
 # Only root can make an environment for other users' servers; the hub test needs root anyway.
 server-env:
-	@if [ "$$(id -u)" = 0 ]; then $(PY) scripts/classroom_hub.py prepare; \
-	 else echo ">> not root: skipping the classroom hub's server environment (tests/test_hub_classroom.py needs root)"; fi
+	@if [ "$$(id -u)" != 0 ]; then \
+	   echo ">> not root: skipping the classroom hub's server environment (tests/test_hub_classroom.py needs root)"; \
+	 else \
+	   /usr/bin/python3 -c 'import ensurepip' 2>/dev/null \
+	     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; }; \
+	   $(PY) scripts/classroom_hub.py prepare; \
+	 fi
