@@ -15,13 +15,14 @@ PYTEST_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NEED := scripts/need-system-package.sh
 
-.PHONY: lab instructor learner-copies test setup test-setup system-lab system-test clean help
+.PHONY: lab instructor learner-copies test setup test-setup system-lab system-test clean help demo-hub
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab    - set up and open the course in JupyterLab (LAB_ARGS=... passes options)"
 	@echo "make instructor - JupyterLab on the whole repository with nbgrader's authoring tools"
 	@echo "make test   - set up and run every test (unit, property, notebooks, browser, grading)"
+	@echo "make demo-hub - (root) a JupyterHub classroom on 127.0.0.1:8000: instructor + two learners; Ctrl-C stops it"
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -60,6 +61,7 @@ setup: system-lab $(VENV)/.stamp-install $(VENV)/.stamp-extensions
 
 test-setup: setup system-test $(VENV)/.stamp-test
 	@$(MAKE) --no-print-directory -f mk/assets.mk PY=$(PY)
+	@$(MAKE) --no-print-directory -f mk/hub.mk PY=$(PY)
 
 # The learner works in copies of the lessons (git-ignored), made on first run and for lessons added
 # later, never overwritten: the tracked notebooks stay clean and `git pull` never conflicts.
@@ -83,6 +85,10 @@ instructor: setup
 
 test: test-setup
 	$(PY) -m pytest tests notebooks --nbval-lax $(PYTEST_ARGS)
+
+# The classroom of docs/classroom.md on this machine, the same hub tests/test_hub_classroom.py drives.
+demo-hub: test-setup
+	$(PY) scripts/classroom_hub.py demo $(if $(HUB_PORT),--port $(HUB_PORT),)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
