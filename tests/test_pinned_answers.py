@@ -1,0 +1,81 @@
+"""Pinned judging behaviours of the grading kit (issue 15): answers that cross the sandbox as data."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder.answers import AnswerError, expect, expect_choice, judge, judge_choice, same, to_plain
+from autograder.grading import _judge
+
+WORDS = {"ready", "serving", "terminating", "zone-a", "zone-b", "10.0.0.1", "10.0.0.10", "web-1", "web-2",
+         "Endpoints", "EndpointSlice", "kube-proxy"}
+
+
+def _plain_in_another_process(seed: int) -> object:
+    """What the student's kernel sends: to_plain of a set, computed under its own hash seed."""
+    code = ("import json, sys; from autograder.answers import to_plain; "
+            f"print(json.dumps(to_plain(set({sorted(WORDS)!r}))))")
+    env = dict(os.environ, PYTHONHASHSEED=str(seed))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout)
+
+
+def test_a_set_of_strings_crosses_the_sandbox_in_one_order_whatever_the_hash_seed():
+    """Sets iterate in hash order, which differs per process: the kernel's plain form must not."""
+    sent = [_plain_in_another_process(seed) for seed in (1, 2, 3, 4)]
+    assert all(s == {"__set__": sorted(WORDS)} for s in sent), sent
+    for plain in sent:
+        assert judge("which words", plain, set(WORDS)) is None
+        assert _judge("expect", "which words", plain, set(WORDS), "") is None
+        assert judge("which words", plain, set(WORDS) - {"ready"}) is not None
+
+
+def test_a_set_answer_is_judged_as_a_set_not_as_a_list():
+    assert same(to_plain({"a", "b"}), to_plain(frozenset({"b", "a"})))
+    assert not same(to_plain({"a", "b"}), to_plain(["a", "b"]))
+    assert judge("q", to_plain(["a", "b"]), {"a", "b"}) is not None
+    expect("q", {"b", "a"}, {"a", "b"})
+    with pytest.raises(AssertionError):
+        expect("q", ["a", "b"], {"a", "b"})
+
+
+def test_mixed_sets_sort_by_type_then_repr():
+    assert to_plain({2, "2", 1}) == {"__set__": [1, 2, "2"]}
+    assert to_plain({(1, "a")}) == {"__set__": [[1, "a"]]}
+
+
+@pytest.mark.parametrize("answer", ["E", "AB", "", "a", " A", "ABCD", None, 1, ["A"]])
+def test_expect_choice_refuses_anything_but_one_of_the_choices(answer):
+    message = judge_choice("q1", to_plain(answer), "ABCD")
+    assert message is not None and message.startswith("q1: answer with one of A, B, C, D as a string, e.g. 'A'")
+    with pytest.raises(AssertionError, match="q1: answer with one of"):
+        expect_choice("q1", answer, "ABCD")
+    assert _judge("expect_choice", "q1", to_plain(answer), "ABCD", "") == message
+
+
+@pytest.mark.parametrize("answer", list("ABCD"))
+def test_expect_choice_accepts_each_choice(answer):
+    assert judge_choice("q1", answer, "ABCD") is None
+    expect_choice("q1", answer, "ABCD")
+
+
+def test_expect_choice_with_a_list_of_words():
+    assert judge_choice("q", "Endpoints", ["Endpoints", "EndpointSlice"]) is None
+    assert judge_choice("q", "Endpoint", ["Endpoints", "EndpointSlice"]) is not None
+
+
+def test_feedback_shows_the_learners_answer_never_the_expected_one():
+    message = judge("q2", "B", "C", hint="read the table")
+    assert message == "q2: not yet right (your answer: 'B'). Hint: read the table"
+    assert "'C'" not in message
+    assert judge("q2", "C", "C") is None
+
+
+def test_true_is_not_one_and_one_is_not_one_point_zero():
+    assert judge("q", True, 1) is not None and judge("q", 1, 1.0) is not None and judge("q", 1, 1) is None
+    with pytest.raises(AnswerError):
+        to_plain(float("nan"))
