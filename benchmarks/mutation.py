@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--survivors", action="store_true", help="list the mutants no test caught")
     parser.add_argument("--report", action="store_true", help="only print the results of the last run")
     parser.add_argument("--tests-at", metavar="REV", help="use the tests/ of this git revision (a figure before)")
-    parser.add_argument("--sample", type=int, default=150, metavar="N",
+    parser.add_argument("--sample", type=int, default=100, metavar="N",
                         help="mutants drawn per module (fixed draw; 0: every mutant, hours for the controllers)")
     args = parser.parse_args(argv)
     groups = args.groups or list(GROUPS)
