@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 import yaml
 
+from slicelab.clock import parse_time  # noqa: F401 - the one timestamp parser, re-exported
 from slicelab.errors import ManifestError
 
 API_VERSIONS = {
@@ -31,15 +32,18 @@ API_VERSIONS = {
 }
 NAMESPACED = {"Service": True, "Pod": True, "Node": False, "Endpoints": True, "EndpointSlice": True}
 
-# Names kubectl accepts for each kind (singular, plural, short names, resource.group).
-KIND_ALIASES = {
-    "service": "Service", "services": "Service", "svc": "Service",
-    "pod": "Pod", "pods": "Pod", "po": "Pod",
-    "node": "Node", "nodes": "Node", "no": "Node",
-    "endpoints": "Endpoints", "ep": "Endpoints", "endpoint": "Endpoints",
-    "endpointslice": "EndpointSlice", "endpointslices": "EndpointSlice",
-    "endpointslices.discovery.k8s.io": "EndpointSlice", "endpointslice.discovery.k8s.io": "EndpointSlice",
+# The names kubectl accepts for each kind, matched without regard to case: the resource (plural) first,
+# then the singular and short names, then the resource qualified by its group (and version). kubectl's
+# error messages and `-o name` print the first and the qualified ones (slicelab.views.kubectl).
+KIND_NAMES = {
+    "Endpoints": ("endpoints", "ep", "endpoints.v1"),
+    "EndpointSlice": ("endpointslices", "endpointslice", "endpointslices.discovery.k8s.io",
+                      "endpointslice.discovery.k8s.io", "endpointslices.v1.discovery.k8s.io"),
+    "Pod": ("pods", "pod", "po"),
+    "Service": ("services", "service", "svc"),
+    "Node": ("nodes", "node", "no"),
 }
+KIND_ALIASES = {name: kind for kind, names in KIND_NAMES.items() for name in names}
 
 # Well-known labels and annotations (kubernetes-semantics.md, "Well-known names").
 LABEL_SERVICE_NAME = "kubernetes.io/service-name"
@@ -128,17 +132,6 @@ def format_time_nano(moment: datetime) -> str:
     if moment.microsecond:
         text += ("." + f"{moment.microsecond:06d}").rstrip("0")
     return text + "Z"
-
-
-def parse_time(text: str) -> datetime:
-    """Parse an RFC 3339 timestamp (`Z` or offset, optional fraction) into an aware datetime."""
-    value = text.strip()
-    if value.endswith("Z") or value.endswith("z"):
-        value = value[:-1] + "+00:00"
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp {text!r} has no time zone")
-    return moment.astimezone(timezone.utc)
 
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"

@@ -15,7 +15,8 @@ from slicelab import names
 from slicelab.errors import ManifestError
 import marshal
 
-from slicelab.objects import API_VERSIONS, NAMESPACED, _is_plain_ipv4, parse_time
+from slicelab.clock import parse_time
+from slicelab.objects import API_VERSIONS, NAMESPACED, _is_plain_ipv4
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")

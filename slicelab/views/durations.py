@@ -6,13 +6,11 @@ the same strings a real cluster prints.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["human_duration", "parse_timestamp", "age"]
+from slicelab.clock import parse_time
 
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$")
+__all__ = ["human_duration", "parse_timestamp", "age"]
 
 
 def human_duration(d: timedelta) -> str:
@@ -49,21 +47,10 @@ def human_duration(d: timedelta) -> str:
 
 
 def parse_timestamp(value: str | datetime) -> datetime:
-    """Parse an RFC 3339 timestamp (`2026-01-02T03:04:05Z`, nanoseconds allowed) into an aware datetime."""
+    """A datetime as is (naive ones taken as UTC), text as the API server reads it (`clock.parse_time`)."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    m = _RFC3339.match(str(value).strip())
-    if not m:
-        raise ValueError(f"{value!r} is not an RFC 3339 timestamp")
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
-    zone = m.group(8)
-    if zone in ("Z", "z"):
-        tz = timezone.utc
-    else:
-        sign = 1 if zone[0] == "+" else -1
-        tz = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
-    return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+    return parse_time(value)
 
 
 def age(creation_timestamp: str | datetime | None, now: datetime) -> str:
