@@ -39,7 +39,7 @@ from slicelab.objects import (API_VERSIONS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME
                               canonical_kind, copy_manifest, copy_pod, default_endpoints, default_endpointslice,
                               default_service, format_time, load_manifests, node_facts,
                               pod_facts, service_facts)
-from slicelab.selectors import matches, parse_selector
+from slicelab.reading import select
 
 SERVICE_CIDRS = {"IPv4": ipaddress.ip_network("10.96.0.0/12"), "IPv6": ipaddress.ip_network("fd00:10:96::/108")}
 CONTROLLER_ORDER = ("endpoints", "endpointslice", "endpointslice-mirroring", "garbage-collector")
@@ -124,10 +124,6 @@ class Cluster:
         """Advance the simulated clock; returns the new time."""
         return self._clock.tick(seconds)
 
-    @property
-    def controllers(self) -> tuple[str, ...]:
-        return CONTROLLER_ORDER
-
     def apply(self, source: Any) -> list[dict]:
         """Store one or more manifests (created, or replaced by kind/namespace/name), then run the
         controllers once. Returns the writes of this transaction. Raises ManifestError, storing
@@ -182,22 +178,12 @@ class Cluster:
             label_selector: str | None = None) -> list[dict]:
         """Objects of a kind as `kubectl get -o json` items (copies), sorted by namespace and name.
         `namespace=None` lists all namespaces; cluster-scoped kinds (Node) ignore it."""
-        kind = canonical_kind(kind)
-        reqs = parse_selector(label_selector) if label_selector else ()
-        out = []
-        for (ns, obj_name), manifest in self._objects[kind].items():
-            if NAMESPACED[kind] and namespace is not None and ns != namespace:
-                continue
-            if name is not None and obj_name != name:
-                continue
-            if reqs and not matches(reqs, (manifest.get("metadata") or {}).get("labels")):
-                continue
-            out.append(((ns, obj_name), manifest))
-        out.sort(key=lambda item: item[0])
-        return [copy_manifest(m) for _, m in out]
+        return select(self._objects[canonical_kind(kind)].items(), kind, namespace, name, label_selector)
 
     def kubectl(self, command: str) -> str:
-        """Run a kubectl-style read command against this cluster and return its text output."""
+        """Run a kubectl-style read command against this cluster and return its text output.
+
+        A convenience for notebooks: the store itself knows no view (the import is deferred)."""
         from slicelab.views.kubectl import run_kubectl
         return run_kubectl(self, command)
 
@@ -212,9 +198,6 @@ class Cluster:
         self._paused.discard(name)
         with _no_cyclic_gc():
             return self._run_controllers()
-
-    def paused_controllers(self) -> tuple[str, ...]:
-        return tuple(n for n in CONTROLLER_ORDER if n in self._paused)
 
     def controller_errors(self) -> list[str]:
         """Sync errors the controllers reported (e.g. Pods skipped because their Node is unknown)."""

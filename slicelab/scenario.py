@@ -9,7 +9,8 @@ braces — `{endpoints}`, `{candidates}` … — so a variation tells its own nu
 `Scenario.replay()` runs the steps on a fresh Cluster and returns a Timeline: frame 0 is the start, frame
 N the state after step N — the cluster's objects, the controller writes of the step and the client's
 outcome. Frames are plain data computed once; every view of the course draws from them. A frame also
-answers `get(...)` like a cluster, so kubectl output and client checks can be computed for any step.
+answers `get(...)` like a cluster (one selection rule, `reading.select`), so kubectl output and client
+checks are computed for any step when asked, never stored.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ import yaml
 
 from slicelab import network
 from slicelab.cluster import Cluster
-from slicelab.selectors import matches
+from slicelab.objects import canonical_kind
+from slicelab.reading import Reader, select
 
 __all__ = ["Scenario", "Step", "Timeline", "Frame", "Tracker", "ScenarioError", "load_scenario",
            "scenario_from_yaml", "list_scenarios"]
@@ -55,7 +57,9 @@ class Step:
 
 @dataclass(frozen=True)
 class Frame:
-    """The cluster after one step (step 0 = Start), with what the step did and what the lesson says."""
+    """The cluster after one step (step 0 = Start), with what the step did and what the lesson says.
+
+    A frame holds state only; views render it on demand (`run_kubectl`, `kubectl`)."""
 
     step: int
     words: Mapping[str, str]                    # action/resource/details/result, facts filled in
@@ -63,31 +67,30 @@ class Frame:
     state: Mapping[str, tuple[dict, ...]]       # kind -> manifests, as Cluster.get returns them
     writes: tuple[dict, ...]                    # controller writes of this step, in order
     client: Any                                 # network.DnsAnswer | network.Connection | None
-    kubectl: Mapping[str, str]                  # the scenario's kubectl commands -> their output
+    commands: tuple[str, ...] = ()              # the scenario's kubectl commands
     now: datetime | None = None
     ops: tuple[Mapping[str, Any], ...] = ()
 
     def get(self, kind: str, namespace: str | None = "default", name: str | None = None,
             label_selector: str | None = None) -> list[dict]:
-        """Read this frame like a cluster (`Cluster.get`'s signature); returns copies."""
-        out = []
-        for obj in self.state.get(kind, ()):
-            meta = obj.get("metadata", {})
-            if namespace is not None and meta.get("namespace", "default") != namespace:
-                continue
-            if name is not None and meta.get("name") != name:
-                continue
-            if label_selector and not matches(label_selector, meta.get("labels") or {}):
-                continue
-            out.append(copy.deepcopy(obj))
-        return out
+        """Read this frame like a cluster (`Cluster.get`'s signature and rule); returns copies."""
+        stored = self.state.get(canonical_kind(kind), ())
+        return select(((_key(obj), obj) for obj in stored), kind, namespace, name, label_selector)
 
     def run_kubectl(self, command: str) -> str:
         """kubectl's output for this frame (slicelab's kubectl renderer reading the frame)."""
-        if command in self.kubectl:
-            return self.kubectl[command]
         from slicelab.views.kubectl import run_kubectl
         return run_kubectl(self, command.removeprefix("kubectl ").strip())
+
+    @property
+    def kubectl(self) -> Mapping[str, str]:
+        """The scenario's kubectl commands -> their output for this frame, rendered now."""
+        return {command: self.run_kubectl(command) for command in self.commands}
+
+
+def _key(manifest: Mapping[str, Any]) -> tuple[str, str]:
+    meta = manifest.get("metadata") or {}
+    return meta.get("namespace") or "", meta.get("name") or ""
 
 
 @dataclass(frozen=True)
@@ -158,14 +161,14 @@ def sort_ips(ips: Iterable[str]) -> list[str]:
     return sorted(set(ips), key=_ip_key)
 
 
-def pod_ips(source: network.ClusterLike, selector: str, namespace: str = "default") -> list[str]:
+def pod_ips(source: Reader, selector: str, namespace: str = "default") -> list[str]:
     """IPs of the Pods matching a label selector."""
     return sort_ips(p.get("status", {}).get("podIP") for p in source.get("Pod", namespace=namespace,
                                                                           label_selector=selector)
                     if p.get("status", {}).get("podIP"))
 
 
-def endpoints_ips(source: network.ClusterLike, service: str, namespace: str = "default") -> list[str]:
+def endpoints_ips(source: Reader, service: str, namespace: str = "default") -> list[str]:
     """The ready addresses of the Service's v1 Endpoints — the IPs `kubectl get endpoints` shows."""
     ips = []
     for ep in source.get("Endpoints", namespace=namespace, name=service):
@@ -174,7 +177,7 @@ def endpoints_ips(source: network.ClusterLike, service: str, namespace: str = "d
     return sort_ips(ips)
 
 
-def slice_ips(source: network.ClusterLike, service: str, namespace: str = "default") -> list[str]:
+def slice_ips(source: Reader, service: str, namespace: str = "default") -> list[str]:
     """Every address in the Service's EndpointSlices, whatever its conditions (as kubectl shows them)."""
     ips = []
     for eps in source.get("EndpointSlice", namespace=namespace,
@@ -301,7 +304,7 @@ class Scenario:
     def _frame(self, cluster, number: int, step: Step | None, writes: tuple, client, facts: dict) -> Frame:
         state = {kind: tuple(cluster.get(kind, namespace=None)) for kind in KINDS}
         frame = Frame(number, {k: "" for k in WORD_FIELDS}, step.stages if step else (), state, writes, client,
-                      {cmd: cluster.kubectl(cmd) for cmd in self.kubectl}, cluster.now, step.ops if step else ())
+                      self.kubectl, cluster.now, step.ops if step else ())
         return replace(frame, words=self._words(frame, step, client, facts)) if step else frame
 
     def _words(self, frame: Frame, step: Step, client, facts: dict) -> dict[str, str]:

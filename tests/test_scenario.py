@@ -115,7 +115,7 @@ def test_kubectl_output_per_step(seed):
     assert re.fullmatch(rf"{name}\s+IPv4\s+<unset>\s+<unset>\s+40s", seed[12].run_kubectl(SLICES_CMD).splitlines()[1])
 
 
-def test_frames_store_the_scenarios_kubectl_output(seed):
+def test_frames_render_the_scenarios_kubectl_output(seed):
     for frame in seed:
         assert set(frame.kubectl) == {"get endpoints my-service", SLICES_CMD}
         assert frame.kubectl[SLICES_CMD] == frame.run_kubectl("kubectl " + SLICES_CMD + " ")
@@ -330,3 +330,36 @@ def test_a_bad_operation_names_its_step(change, message):
 def test_bad_cluster_options_are_one_clear_error():
     with pytest.raises(ScenarioError, match=r"scenario 'mine': cluster: .*"):
         scenario_from_yaml("name: mine\nbase: seed\ncluster: {max_endpoints_per_slice: 0}\n").replay()
+
+
+def test_frames_hold_state_and_views_render_on_demand(seed):
+    """The store knows no screen: a frame keeps objects, not text; kubectl renders when asked."""
+    import dataclasses
+    from slicelab.scenario import Frame
+    assert "kubectl" not in {f.name for f in dataclasses.fields(Frame)}
+    code = ("import sys, slicelab.cluster, slicelab.scenario; import slicelab.network; "
+            "sys.exit(sorted(m for m in sys.modules if m.startswith('slicelab.views')) or 0)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
+    assert seed[5].kubectl == {cmd: seed[5].run_kubectl(cmd) for cmd in seed.scenario.kubectl}
+
+
+def test_frame_get_and_cluster_get_are_one_rule():
+    """Frame.get and Cluster.get share `reading.select`: same kinds (aliases too), namespaces, names,
+    selectors, order and cluster-scoped Nodes."""
+    import slicelab
+    from slicelab.builders import node, pod, service
+    from slicelab.scenario import KINDS, Frame
+    c = slicelab.Cluster(seed=3)
+    c.apply([node("n1", zone="a"), service("web", selector={"app": "web"}),
+             service("web", selector={"app": "web"}, namespace="other"),
+             pod("b", "10.0.0.2", labels={"app": "web", "tier": "x"}, node="n1"),
+             pod("a", "10.0.0.1", labels={"app": "web"}, node="n1"),
+             pod("a", "10.0.0.3", labels={"app": "web"}, namespace="other", node="n1")])
+    frame = Frame(1, {}, (), {k: tuple(c.get(k, namespace=None)) for k in KINDS}, (), None, (), c.now)
+    for kind in (*KINDS, "svc", "po", "endpointslices", "ep", "no"):
+        for ns in ("default", "other", None):
+            for name in (None, "a", "web", "n1"):
+                for sel in (None, "app=web", "tier", "!tier", "kubernetes.io/service-name=web"):
+                    assert frame.get(kind, ns, name, sel) == c.get(kind, ns, name, sel), (kind, ns, name, sel)
+    with pytest.raises(ValueError):
+        frame.get("deployments")
