@@ -1,12 +1,14 @@
 """Fuzzing apply: a mutated manifest is either accepted or rejected with ManifestError — never another
-exception, and a rejected call stores nothing."""
+exception, and a rejected call stores nothing; and whatever was accepted, kubectl can print."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import yaml
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import slicelab
 from slicelab.builders import endpoints, node, pod, service
+from slicelab.views.kubectl import ENDPOINTS_DEPRECATION_WARNING
 
 WEB = {"app": "web"}
 SEEDS = [
@@ -23,13 +25,21 @@ SEEDS = [
      "addressType": "IPv4", "ports": [{"name": "https", "port": 443, "protocol": "TCP"}],
      "endpoints": [{"addresses": ["192.0.2.9"], "conditions": {"ready": True}, "zone": "zone-a",
                     "hints": {"forZones": [{"name": "zone-a"}]}}]},
+    {"apiVersion": "v1", "kind": "Service",
+     "metadata": {"name": "lb", "namespace": "other", "creationTimestamp": "2025-12-31T23:00:00+01:00",
+                  "labels": {"tier": "edge"}, "annotations": {"note": "x" * 150 + "\nsecond line"}},
+     "spec": {"type": "LoadBalancer", "selector": WEB, "externalTrafficPolicy": "Local",
+              "ports": [{"name": "h2", "port": 443, "targetPort": 8443, "appProtocol": "kubernetes.io/h2c",
+                         "nodePort": 30443}]},
+     "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.7", "ipMode": "VIP"}]}}},
 ]
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-2**40, max_value=2**40), st.floats(allow_nan=True),
     st.text(max_size=12), st.sampled_from(["", "None", "TCP", "tcp", "IPv6", "::", "0.0.0.0", "127.0.0.1",
                                            "fe80::1", "999.1.1.1", "a" * 70, "-x-", "Always", "True", "http",
-                                           "2026-13-01T00:00:00Z", "10.96.0.10", "fd00:10:96::1"]))
+                                           "2026-13-01T00:00:00Z", "10.96.0.10", "fd00:10:96::1",
+                                           "20260101T000000Z", "2026-01-01 00:00:00Z"]))
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
                                                        st.dictionaries(st.text(max_size=6), inner, max_size=3)),
                       max_leaves=6)
@@ -121,3 +131,29 @@ def test_random_yaml_documents(lines):
         c.apply("\n".join(lines))
     except slicelab.ManifestError as exc:
         assert "\n" not in str(exc)
+
+
+KINDS = {"Service": "svc", "Pod": "pods", "Node": "nodes", "Endpoints": "ep", "EndpointSlice": "endpointslices"}
+COMMANDS = ["get svc,pods,nodes,ep,endpointslices -A -o wide --show-labels", "get endpointslices -A -o name",
+            "describe svc -A", "describe ep -A", "describe endpointslices -A", "get svc,ep -n other"]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+@example([dict(SEEDS[1], metadata=dict(SEEDS[1]["metadata"], creationTimestamp="20260101T000000Z"))])
+@example([dict(SEEDS[-1], metadata=dict(SEEDS[-1]["metadata"], creationTimestamp="2026-01-01 00:00:00Z"))])
+def test_kubectl_prints_whatever_the_cluster_stored(manifests):
+    """Vary the stored objects, not only the commands: every admitted object prints, and -o yaml gives
+    back exactly what the cluster stores."""
+    c = slicelab.Cluster()
+    for manifest in SEEDS + manifests:
+        try:
+            c.apply(manifest)
+        except slicelab.ManifestError:
+            pass
+    for command in COMMANDS:
+        text = c.kubectl(command)
+        assert isinstance(text, str) and not text.startswith("error:"), (command, text)
+    for kind, resource in KINDS.items():
+        text = c.kubectl(f"get {resource} -A -o yaml").removeprefix(ENDPOINTS_DEPRECATION_WARNING + "\n")
+        assert yaml.safe_load(text)["items"] == c.get(kind, namespace=None), kind

@@ -453,6 +453,57 @@ def test_describe_service_reads_its_slices_ready_endpoints():
         "Events:                   <none>")
 
 
+def test_describe_service_prints_app_protocol_after_target_port_when_set():
+    """describe.go describeService: `AppProtocol:` follows `TargetPort:` (before `NodePort:`) only for a
+    port that has one (issue 12, point 7)."""
+    ports = [{"name": "h2", "port": 443, "protocol": "TCP", "targetPort": 8443, "appProtocol": "kubernetes.io/h2c",
+              "nodePort": 30443},
+             {"name": "metrics", "port": 9090, "protocol": "TCP", "targetPort": "metrics"}]
+    text = kubectl(Store(service(type="NodePort", ports=ports)), "describe service my-service")
+    assert (
+        "Port:                     h2  443/TCP\n"
+        "TargetPort:               8443/TCP\n"
+        "AppProtocol:              kubernetes.io/h2c\n"
+        "NodePort:                 h2  30443/TCP\n"
+        "Endpoints:                <none>\n"
+        "Port:                     metrics  9090/TCP\n"
+        "TargetPort:               metrics/TCP\n"
+        "Endpoints:                <none>\n") in text
+    assert text.count("AppProtocol:") == 1
+
+
+def test_describe_service_load_balancer_ingress_shows_ip_mode():
+    svc = service(type="LoadBalancer")
+    svc["status"] = {"loadBalancer": {"ingress": [{"ip": "203.0.113.7", "ipMode": "Proxy"},
+                                                  {"hostname": "lb.example.com"}, {"ip": "203.0.113.8"}]}}
+    lines = kubectl(Store(svc), "describe svc my-service").splitlines()
+    assert "LoadBalancer Ingress:     203.0.113.7 (Proxy), lb.example.com, 203.0.113.8" in lines
+
+
+def test_one_table_of_kind_names_for_the_store_and_kubectl():
+    """objects.KIND_NAMES is the only list: every name there works in Cluster.get and in kubectl (any
+    case), and a name kubectl refuses (`endpoint`) is refused by both."""
+    import slicelab
+    from slicelab.objects import KIND_NAMES
+    from slicelab.views.kubectl.command import RESOURCES
+    from slicelab.views.kubectl.describe import DESCRIBERS
+    c = slicelab.Cluster()
+    for kind, names in KIND_NAMES.items():
+        for name in names + tuple(name.upper() for name in names):
+            assert c.get(name) == c.get(kind)
+            assert parse_command(f"get {name}").requests == [(RESOURCES[kind], None)]
+    for wrong in ("endpoint", "svcs", "endpointslices.v1", "deployments"):
+        with pytest.raises(ValueError):
+            c.get(wrong)
+        assert run_kubectl(c, f"get {wrong}") == f'error: the server doesn\'t have a resource type "{wrong}"'
+    assert [(r.plural, r.singular) for r in RESOURCES.values()] == [
+        ("endpoints", "endpoints"), ("endpointslices.discovery.k8s.io", "endpointslice.discovery.k8s.io"),
+        ("pods", "pod"), ("services", "service"), ("nodes", "node")]
+    assert set(DESCRIBERS) == {"Endpoints", "EndpointSlice", "Service"}
+    assert run_kubectl(c, "describe pods") == ("error: slicelab's kubectl describes endpoints, endpointslices "
+                                               "and services, not pods")
+
+
 def test_describe_service_endpoints_line_none_empty_and_more_quirk():
     ports = [{"name": "", "port": 80, "protocol": "TCP"}]
 
