@@ -7,10 +7,10 @@ Why remember: 100,000 Pods from one template differ only in a few values — the
 A Pod's verdict is remembered under a key made of everything else (the exact metadata without the
 name, the exact spec, the exact status without the IPs, and the *shape* of the IP fields); a later Pod
 with the same key needs only the checks of those few values. This gives exactly the full verdict:
-- the schema parts `metadata` and `status` constrain only structure and types (`schema._shape_only`,
+- the schema parts `metadata` and `status` constrain only structure and types (`schema.shape_only`,
   checked at run time; otherwise nothing is remembered), and the key fixes their structure and types;
 - no semantic rule reads the name or the IPs except the name's own format and the IP rules
-  (`validation._validate_pod_ips`), which run again for every Pod, with the same functions.
+  (`validation.validate_pod_ips`), which run again for every Pod, with the same functions.
 Only passing verdicts are remembered; when one of the per-Pod checks fails, the full checks run, so a
 bad manifest gets the very same error.
 """
@@ -22,9 +22,9 @@ from typing import Any, Mapping
 
 from slicelab import names
 from slicelab.errors import ManifestError
-from slicelab.objects import _is_plain_ipv4
-from slicelab.schema import _shape, _shape_only, validate_structure
-from slicelab.validation import Checker, _validate_pod_ips, check_kind, validate_manifest
+from slicelab.objects import is_plain_ipv4
+from slicelab.schema import shape, shape_only, validate_structure
+from slicelab.validation import Checker, check_kind, validate_manifest, validate_pod_ips
 
 _POD_FIELDS = frozenset(("apiVersion", "kind", "metadata", "spec", "status"))
 _VALID_PODS: set[tuple] = set()
@@ -51,7 +51,7 @@ def _checked_structure(manifest: Mapping[str, Any]) -> tuple[str, str, str | Non
 
 @functools.lru_cache(maxsize=None)
 def _pods_remembered() -> bool:
-    return _shape_only("Pod", "metadata") and _shape_only("Pod", "status")
+    return shape_only("Pod", "metadata") and shape_only("Pod", "status")
 
 
 def _pod_key(m: Any) -> tuple | None:
@@ -70,7 +70,7 @@ def _pod_key(m: Any) -> tuple | None:
                 marshal.dumps(spec),
                 marshal.dumps({k: v for k, v in status.items() if k != "podIP" and k != "podIPs"}),
                 type(status["podIP"]) if "podIP" in status else None,
-                _shape(status["podIPs"]) if "podIPs" in status else None)
+                shape(status["podIPs"]) if "podIPs" in status else None)
     except (ValueError, TypeError, RecursionError):  # not plain JSON-like data
         return None
 
@@ -84,10 +84,10 @@ def _pod_values_valid(m: Mapping[str, Any]) -> bool:
     ip, ips = status.get("podIP"), status.get("podIPs")
     if type(ip) is str and type(ips) is list and len(ips) == 1 and type(ips[0]) is dict:
         first = ips[0].get("ip")
-        if type(first) is str and first == ip and _is_plain_ipv4(ip):
-            return True  # the usual single IPv4 address: all that _validate_pod_ips would check
+        if type(first) is str and first == ip and is_plain_ipv4(ip):
+            return True  # the usual single IPv4 address: all that validate_pod_ips would check
     try:
-        _validate_pod_ips(Checker("Pod", name, None), m["status"])
+        validate_pod_ips(Checker("Pod", name, None), m["status"])
     except ManifestError:
         return False
     return True

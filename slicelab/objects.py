@@ -138,21 +138,21 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _PLAIN_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 
 
-def _is_plain_ipv4(text: str) -> bool:
+def is_plain_ipv4(text: str) -> bool:
     """Fast path: four decimal octets without leading zeros (already canonical)."""
     return _PLAIN_IPV4.fullmatch(text) is not None
 
 
 def canonical_ip(text: str) -> str:
     """`fd08::5678:0000:0000:9abc:def0` -> `fd08::5678:0:0:9abc:def0` (what the reconciler writes)."""
-    if _is_plain_ipv4(text):
+    if is_plain_ipv4(text):
         return text
     return str(ipaddress.ip_address(text))
 
 
 def ip_family(text: str) -> str | None:
     """`IPv4`, `IPv6`, or None when the text is not an IP address."""
-    if isinstance(text, str) and _is_plain_ipv4(text):
+    if isinstance(text, str) and is_plain_ipv4(text):
         return "IPv4"
     try:
         return "IPv4" if ipaddress.ip_address(text).version == 4 else "IPv6"

@@ -121,7 +121,7 @@ _VALUE_RULES = ("enum", "pattern", "minimum", "maximum", "exclusiveMinimum", "ex
 
 
 @functools.lru_cache(maxsize=None)
-def _shape_only(kind: str, field: str) -> bool:
+def shape_only(kind: str, field: str) -> bool:
     """True when the part's schema constrains only structure and types, never values.
 
     Then whether a value conforms depends only on its *shape* (keys and leaf types), so the result can
@@ -135,20 +135,22 @@ def _shape_only(kind: str, field: str) -> bool:
 _LEAF_SHAPES = {str: "s", bool: "b", int: "i", type(None): "n"}
 
 
-def _shape(value: Any) -> Any:
+def shape(value: Any) -> Any:
+    """The structure of JSON-like data with each leaf replaced by its type: what `shape_only` parts'
+    verdicts depend on (admission remembers Pods' verdicts by it)."""
     leaf = _LEAF_SHAPES
     if type(value) is dict:  # the common case, same result as the general path, in one pass
-        return tuple([(k, leaf[type(v)] if type(v) in leaf else _shape(v)) for k, v in value.items()])
+        return tuple([(k, leaf[type(v)] if type(v) in leaf else shape(v)) for k, v in value.items()])
     if type(value) is list:
-        return ("[", *[leaf[type(v)] if type(v) in leaf else _shape(v) for v in value])
+        return ("[", *[leaf[type(v)] if type(v) in leaf else shape(v) for v in value])
     return _shape_general(value)
 
 
 def _shape_general(value: Any) -> Any:
     if isinstance(value, dict):  # insertion order kept: another order only costs a cache miss
-        return tuple([(k, _shape(v)) for k, v in value.items()])
+        return tuple([(k, shape(v)) for k, v in value.items()])
     if isinstance(value, list):
-        return ("[", *[_shape(v) for v in value])
+        return ("[", *[shape(v) for v in value])
     if isinstance(value, bool):
         return "b"
     if isinstance(value, int):
@@ -167,8 +169,8 @@ def _part_problem(kind: str, field: str, value: Any) -> tuple[str, str] | None:
     try:
         if field == "spec":  # shared by objects built from one template: the exact value is cheapest
             key = (kind, field, "value", marshal.dumps(value))
-        elif _shape_only(kind, field):
-            key = (kind, field, "shape", _shape(value))
+        elif shape_only(kind, field):
+            key = (kind, field, "shape", shape(value))
     except (ValueError, TypeError, RecursionError):
         key = None
     if key is not None and key in _part_results:

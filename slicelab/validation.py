@@ -16,7 +16,7 @@ from slicelab.errors import ManifestError
 import marshal
 
 from slicelab.clock import parse_time
-from slicelab.objects import API_VERSIONS, NAMESPACED, _is_plain_ipv4
+from slicelab.objects import API_VERSIONS, NAMESPACED, is_plain_ipv4
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
@@ -93,7 +93,7 @@ class Checker:
 
     def ip(self, value: Any, path: str, family: str | None = None, endpoint: bool = False) -> str:
         text = self.string(value, path, required=True)
-        if _is_plain_ipv4(text):  # fast path for the common case, same rules
+        if is_plain_ipv4(text):  # fast path for the common case, same rules
             if family == "IPv6":
                 self.fail(path, f"must be an IPv6 address, got {text!r}")
             if not endpoint:
@@ -282,11 +282,11 @@ def _validate_pod_spec(c: Checker, spec: Mapping) -> None:
 def _validate_pod_status(c: Checker, m: Mapping) -> None:
     status = c.mapping(m.get("status"), "status")
     c.one_of(status.get("phase"), POD_PHASES, "status.phase")
-    _validate_pod_ips(c, status)
+    validate_pod_ips(c, status)
     _validate_conditions(c, status)
 
 
-def _validate_pod_ips(c: Checker, status: Mapping) -> None:
+def validate_pod_ips(c: Checker, status: Mapping) -> None:
     """status.podIP and status.podIPs: valid addresses, one per family, podIP first."""
     pod_ip = status.get("podIP")
     if pod_ip is not None and pod_ip != "":
