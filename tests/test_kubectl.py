@@ -480,6 +480,28 @@ def test_describe_service_load_balancer_ingress_shows_ip_mode():
     assert "LoadBalancer Ingress:     203.0.113.7 (Proxy), lb.example.com, 203.0.113.8" in lines
 
 
+def test_describe_service_prints_optional_fields_in_describe_gos_order():
+    svc = service(type="LoadBalancer", externalIPs=["198.51.100.1", "198.51.100.2"], loadBalancerIP="203.0.113.9",
+                  externalTrafficPolicy="Local", internalTrafficPolicy="Local", healthCheckNodePort=31000,
+                  loadBalancerSourceRanges=["10.0.0.0/8", "192.168.0.0/16"], trafficDistribution="PreferClose",
+                  sessionAffinity="ClientIP", ipFamilyPolicy="SingleStack", ipFamilies=["IPv4"])
+    lines = [line.split(":")[0] for line in kubectl(Store(svc), "describe svc my-service").splitlines()]
+    assert lines[6:] == ["IP Family Policy", "IP Families", "IP", "IPs", "External IPs", "Desired LoadBalancer IP",
+                         "Port", "TargetPort", "Endpoints", "Session Affinity", "External Traffic Policy",
+                         "Internal Traffic Policy", "HealthCheck NodePort", "LoadBalancer Source Ranges",
+                         "Traffic Distribution", "Events"]
+    values = dict(line.split(":", 1) for line in kubectl(Store(svc), "describe svc my-service").splitlines())
+    assert {k: values[k].strip() for k in ("External IPs", "Desired LoadBalancer IP", "HealthCheck NodePort",
+                                           "LoadBalancer Source Ranges", "Session Affinity")} == {
+        "External IPs": "198.51.100.1,198.51.100.2", "Desired LoadBalancer IP": "203.0.113.9",
+        "HealthCheck NodePort": "31000", "LoadBalancer Source Ranges": "10.0.0.0/8,192.168.0.0/16",
+        "Session Affinity": "ClientIP"}
+    external = kubectl(Store(service(type="ExternalName", externalName="db.example.com", clusterIP="",
+                                     clusterIPs=[], ports=[])), "describe svc my-service").splitlines()
+    values = dict(line.split(":", 1) for line in external)
+    assert values["External Name"].strip() == "db.example.com" and "Internal Traffic Policy" not in values
+
+
 def test_one_table_of_kind_names_for_the_store_and_kubectl():
     """objects.KIND_NAMES is the only list: every name there works in Cluster.get and in kubectl (any
     case), and a name kubectl refuses (`endpoint`) is refused by both."""

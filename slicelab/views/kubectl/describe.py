@@ -194,15 +194,19 @@ def _write_service_addresses(w: _PrefixWriter, spec: Mapping[str, Any], load_bal
     cluster_ips = spec.get("clusterIPs") or ([cluster_ip] if cluster_ip else [])
     w.write(0, f"IP:\t{cluster_ip}\n")
     w.write(0, f"IPs:\t{','.join(cluster_ips) or '<none>'}\n")
-    if spec.get("externalIPs"):
-        w.write(0, f"External IPs:\t{','.join(spec['externalIPs'])}\n")
-    if spec.get("loadBalancerIP"):
-        w.write(0, f"Desired LoadBalancer IP:\t{spec['loadBalancerIP']}\n")
-    if spec.get("externalName"):
-        w.write(0, f"External Name:\t{spec['externalName']}\n")
+    _write_set_fields(w, spec, (("External IPs", "externalIPs"), ("Desired LoadBalancer IP", "loadBalancerIP"),
+                                ("External Name", "externalName")))
     ingress = load_balancer.get("ingress") or []
     if ingress:
         w.write(0, f"LoadBalancer Ingress:\t{', '.join(_ingress_text(i) for i in ingress)}\n")
+
+
+def _write_set_fields(w: _PrefixWriter, spec: Mapping[str, Any], rows: Sequence[tuple[str, str]]) -> None:
+    """`Label:<tab>value` for each spec field that is set (lists joined by commas), in the order given."""
+    for label, key in rows:
+        value = spec.get(key)
+        if value:
+            w.write(0, f"{label}:\t{','.join(value) if isinstance(value, list) else value}\n")
 
 
 def _ingress_text(ingress: Mapping[str, Any]) -> str:
@@ -227,17 +231,13 @@ def _write_service_port(w: _PrefixWriter, port: Mapping[str, Any], slices: Seque
 
 def _write_service_policies(w: _PrefixWriter, spec: Mapping[str, Any], kind: str) -> None:
     w.write(0, f"Session Affinity:\t{spec.get('sessionAffinity') or 'None'}\n")
-    if spec.get("externalTrafficPolicy"):
-        w.write(0, f"External Traffic Policy:\t{spec['externalTrafficPolicy']}\n")
+    _write_set_fields(w, spec, (("External Traffic Policy", "externalTrafficPolicy"),))
     internal = spec.get("internalTrafficPolicy") or (None if kind == "ExternalName" else "Cluster")
     if internal:
         w.write(0, f"Internal Traffic Policy:\t{internal}\n")
-    if spec.get("healthCheckNodePort"):
-        w.write(0, f"HealthCheck NodePort:\t{spec['healthCheckNodePort']}\n")
-    if spec.get("loadBalancerSourceRanges"):
-        w.write(0, f"LoadBalancer Source Ranges:\t{','.join(spec['loadBalancerSourceRanges'])}\n")
-    if spec.get("trafficDistribution"):
-        w.write(0, f"Traffic Distribution:\t{spec['trafficDistribution']}\n")
+    _write_set_fields(w, spec, (("HealthCheck NodePort", "healthCheckNodePort"),
+                                ("LoadBalancer Source Ranges", "loadBalancerSourceRanges"),
+                                ("Traffic Distribution", "trafficDistribution")))
 
 
 def _service_with_slices(cluster: Reader, svc: Mapping[str, Any], show_events: bool) -> str:
