@@ -24,7 +24,8 @@ from slicelab import names
 from slicelab.errors import ManifestError
 from slicelab.objects import is_plain_ipv4
 from slicelab.schema import shape, shape_only, validate_structure
-from slicelab.validation import Checker, check_kind, validate_manifest, validate_pod_ips
+from slicelab.checker import Checker
+from slicelab.validation import check_kind, validate_manifest, validate_pod_ips
 
 _POD_FIELDS = frozenset(("apiVersion", "kind", "metadata", "spec", "status"))
 _VALID_PODS: set[tuple] = set()

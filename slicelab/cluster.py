@@ -35,9 +35,9 @@ from slicelab.controllers.metrics import Metrics
 from slicelab.controllers.mirroring import MirroringController
 from slicelab.errors import ManifestError, NotFoundError
 from slicelab.names import generate_name
+from slicelab.defaulting import default_endpoints, default_endpointslice, default_service
 from slicelab.objects import (API_VERSIONS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, NAMESPACED,
-                              canonical_kind, copy_manifest, copy_pod, default_endpoints, default_endpointslice,
-                              default_service, format_time, load_manifests, node_facts,
+                              canonical_kind, copy_manifest, copy_pod, format_time, load_manifests, node_facts,
                               pod_facts, service_facts)
 from slicelab.reading import select
 

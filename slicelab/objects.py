@@ -2,8 +2,8 @@
 
 Input is a manifest dict, a list of them, a `{"kind": "List", "items": [...]}` dict, or YAML text with
 one or more documents (`load_manifests`). After validation (slicelab.validation) the Cluster applies
-the API server's defaulting (`default_service`, `default_pod`, ...) and stores the manifest in the shape
-`kubectl get -o json` shows. Controllers do not dig through manifests on every sync: each stored Pod,
+the API server's defaulting (`default_pod` here, the other kinds in slicelab.defaulting) and stores the
+manifest in the shape `kubectl get -o json` shows. Controllers do not dig through manifests on every sync: each stored Pod,
 Service and Node also has a frozen *facts* value (`PodFacts`, `ServiceFacts`, `NodeFacts`) holding only
 what the controllers read, computed once when the object is stored.
 """
@@ -402,53 +402,6 @@ def parse_cpu(value: Any) -> int:
 # --------------------------------------------------------------------------------------------------
 # API-server defaulting.
 
-def default_service(m: dict, allocate_ip) -> dict:
-    """Apply the API server's Service defaulting in place and return the manifest.
-
-    `allocate_ip(family, requested)` returns a ClusterIP of that family (the requested one when given).
-    Headless Services with a selector get the cluster's primary family (IPv4, SingleStack); headless
-    Services without a selector get RequireDualStack with both families, as on a dual-stack cluster.
-    """
-    spec = m.setdefault("spec", {})
-    svc_type = spec.setdefault("type", "ClusterIP")
-    if svc_type != "ExternalName":
-        spec.setdefault("sessionAffinity", "None")
-        spec.setdefault("internalTrafficPolicy", "Cluster")
-    for p in spec.get("ports") or []:
-        p.setdefault("protocol", "TCP")
-        if svc_type != "ExternalName" and "targetPort" not in p:
-            p["targetPort"] = p["port"]
-    if svc_type == "ExternalName":
-        return m
-    cluster_ip = spec.get("clusterIP") or (spec.get("clusterIPs") or [None])[0]
-    families = list(spec.get("ipFamilies") or [])
-    policy = spec.get("ipFamilyPolicy")
-    if cluster_ip == "None":
-        if not families:
-            if spec.get("selector") is None and policy is None:
-                policy = "RequireDualStack"
-            families = ["IPv4", "IPv6"] if policy in ("PreferDualStack", "RequireDualStack") else ["IPv4"]
-        policy = policy or ("SingleStack" if len(families) == 1 else "RequireDualStack")
-        if policy != "SingleStack" and len(families) == 1:
-            families.append("IPv6" if families[0] == "IPv4" else "IPv4")
-        spec["clusterIP"] = "None"
-        spec["clusterIPs"] = ["None"]
-    else:
-        requested = list(spec.get("clusterIPs") or ([cluster_ip] if cluster_ip else []))
-        if not families:
-            families = [ip_family(ip) for ip in requested] or ["IPv4"]
-        if policy is None:
-            policy = "SingleStack" if len(families) == 1 else "RequireDualStack"
-        if policy != "SingleStack" and len(families) == 1:
-            families.append("IPv6" if families[0] == "IPv4" else "IPv4")
-        ips = [allocate_ip(fam, requested[i] if i < len(requested) else None) for i, fam in enumerate(families)]
-        spec["clusterIP"] = ips[0]
-        spec["clusterIPs"] = ips
-    spec["ipFamilies"] = families
-    spec["ipFamilyPolicy"] = policy
-    return m
-
-
 def default_pod(m: dict) -> dict:
     """API-server defaulting of the fields the controllers read: container port protocols, phase."""
     default_pod_spec(m.setdefault("spec", {}))
@@ -473,19 +426,3 @@ def default_pod_status(m: dict) -> dict:
     elif status.get("podIPs") and not pod_ip:
         status["podIP"] = status["podIPs"][0]["ip"]
     return m
-
-
-def default_endpointslice(m: dict) -> dict:
-    """Discovery defaulting: port protocol TCP, endpoint conditions left as given."""
-    for p in m.get("ports") or []:
-        p.setdefault("protocol", "TCP")
-    m.setdefault("endpoints", None)
-    return m
-
-
-def default_endpoints(m: dict) -> dict:
-    for subset in m.get("subsets") or []:
-        for p in subset.get("ports") or []:
-            p.setdefault("protocol", "TCP")
-    return m
-

@@ -15,20 +15,21 @@ checks are computed for any step when asked, never stored.
 from __future__ import annotations
 
 import copy
-import ipaddress
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 import yaml
 
 from slicelab import network
 from slicelab.cluster import Cluster
 from slicelab.objects import canonical_kind
-from slicelab.reading import Reader, select
+from slicelab.reading import select
+from slicelab.tracker import (Tracker, compute_tracker, endpoints_ips, join_ips, pod_ips, slice_ips,  # noqa: F401
+                              sort_ips)
 
 __all__ = ["Scenario", "Step", "Timeline", "Frame", "Tracker", "ScenarioError", "load_scenario",
            "scenario_from_yaml", "list_scenarios"]
@@ -93,26 +94,6 @@ def _key(manifest: Mapping[str, Any]) -> tuple[str, str]:
     return meta.get("namespace") or "", meta.get("name") or ""
 
 
-@dataclass(frozen=True)
-class Tracker:
-    """The status tracker: IP lists per row and column, computed from the frames."""
-
-    columns: tuple[str, ...]
-    steps: tuple[int, ...]                       # the step each column shows the state after
-    rows: Mapping[str, tuple[tuple[str, ...], ...]]
-
-    def column_for(self, step: int) -> int:
-        """Index of the column showing the state at `step` (the last column at or before it)."""
-        index = 0
-        for i, s in enumerate(self.steps):
-            if s <= step:
-                index = i
-        return index
-
-    def as_json(self) -> dict:
-        return {"columns": list(self.columns), "rows": {k: [list(c) for c in v] for k, v in self.rows.items()}}
-
-
 @dataclass
 class Timeline:
     """One frame per step of a replayed scenario; frame 0 is the start."""
@@ -145,74 +126,6 @@ class Timeline:
     def process_table(self) -> list[dict]:
         """Rows of the process table: step, action, resource, details, result."""
         return [{"step": f.step, **{k: f.words[k] for k in WORD_FIELDS}} for f in self.frames[1:]]
-
-
-# -------------------------------------------------------------------------------------------- facts
-def _ip_key(ip: str) -> tuple:
-    try:
-        addr = ipaddress.ip_address(ip)
-        return (addr.version, int(addr))
-    except ValueError:
-        return (9, ip)
-
-
-def sort_ips(ips: Iterable[str]) -> list[str]:
-    """Unique IPs in numeric order (a set view: the tracker does not promise any stored order)."""
-    return sorted(set(ips), key=_ip_key)
-
-
-def pod_ips(source: Reader, selector: str, namespace: str = "default") -> list[str]:
-    """IPs of the Pods matching a label selector."""
-    return sort_ips(p.get("status", {}).get("podIP") for p in source.get("Pod", namespace=namespace,
-                                                                          label_selector=selector)
-                    if p.get("status", {}).get("podIP"))
-
-
-def endpoints_ips(source: Reader, service: str, namespace: str = "default") -> list[str]:
-    """The ready addresses of the Service's v1 Endpoints — the IPs `kubectl get endpoints` shows."""
-    ips = []
-    for ep in source.get("Endpoints", namespace=namespace, name=service):
-        for subset in ep.get("subsets") or []:
-            ips += [a["ip"] for a in subset.get("addresses") or []]
-    return sort_ips(ips)
-
-
-def slice_ips(source: Reader, service: str, namespace: str = "default") -> list[str]:
-    """Every address in the Service's EndpointSlices, whatever its conditions (as kubectl shows them)."""
-    ips = []
-    for eps in source.get("EndpointSlice", namespace=namespace,
-                          label_selector=f"{network.SERVICE_NAME_LABEL}={service}"):
-        for ep in eps.get("endpoints") or []:
-            ips += ep.get("addresses") or []
-    return sort_ips(ips)
-
-
-def compute_tracker(timeline: Timeline) -> Tracker:
-    spec = timeline.scenario.tracker
-    ns = timeline.scenario.namespace
-    columns = tuple(spec["columns"])
-    steps = tuple(min(int(s), timeline.steps) for s in spec["columns"].values())
-    rows: dict[str, tuple[tuple[str, ...], ...]] = {}
-    for row in spec["rows"]:
-        cells = []
-        for s in steps:
-            frame = timeline[s]
-            if "pods" in row:
-                cells.append(tuple(pod_ips(frame, row["pods"], ns)))
-            elif "endpoints" in row:
-                cells.append(tuple(endpoints_ips(frame, row["endpoints"], ns)))
-            else:
-                cells.append(tuple(slice_ips(frame, row["endpointslices"], ns)))
-        rows[row["label"]] = tuple(cells)
-    return Tracker(columns, steps, rows)
-
-
-def _join(ips, last: str = ", ") -> str:
-    """`a, b, c` (or `a, b or c` with last=" or "); `none` when empty."""
-    ips = list(ips)
-    if len(ips) < 2:
-        return ips[0] if ips else "none"
-    return ", ".join(ips[:-1]) + last + ips[-1]
 
 
 # ------------------------------------------------------------------------------------------ scenario
@@ -318,15 +231,15 @@ class Scenario:
                 if svc else []
         values = {
             "selector": selector,
-            "applied": _join(sort_ips(facts.get("applied", []))),
-            "deleted": _join(sort_ips(facts.get("deleted", []))),
-            "terminating": _join(sort_ips(facts.get("terminating", []))),
-            "pods": _join(pod_ips(frame, selector, self.namespace)) if svc and selector != "none" else "none",
-            "endpoints": _join(endpoints_ips(frame, self.service, self.namespace)),
-            "slices": _join(slice_ips(frame, self.service, self.namespace)),
-            "candidates": _join(sort_ips(b.ip for b in candidates), " or "),
+            "applied": join_ips(sort_ips(facts.get("applied", []))),
+            "deleted": join_ips(sort_ips(facts.get("deleted", []))),
+            "terminating": join_ips(sort_ips(facts.get("terminating", []))),
+            "pods": join_ips(pod_ips(frame, selector, self.namespace)) if svc and selector != "none" else "none",
+            "endpoints": join_ips(endpoints_ips(frame, self.service, self.namespace)),
+            "slices": join_ips(slice_ips(frame, self.service, self.namespace)),
+            "candidates": join_ips(sort_ips(b.ip for b in candidates), " or "),
             "connected": client.backend.ip if isinstance(client, network.Connection) and client.backend else "none",
-            "answer": (_join(client.records) if client.records else client.rcode)
+            "answer": (join_ips(client.records) if client.records else client.rcode)
             if isinstance(client, network.DnsAnswer) else "",
             "outcome": client.outcome if isinstance(client, network.Connection) else "",
             "max_per_slice": str(self.cluster.get("max_endpoints_per_slice", 100)),
