@@ -79,3 +79,58 @@ def test_true_is_not_one_and_one_is_not_one_point_zero():
     assert judge("q", True, 1) is not None and judge("q", 1, 1.0) is not None and judge("q", 1, 1) is None
     with pytest.raises(AnswerError):
         to_plain(float("nan"))
+
+
+def test_expect_names_the_check_and_the_learners_answer_and_the_hint():
+    with pytest.raises(AssertionError) as err:
+        expect("two ready pods", ["10.0.0.1"], ["10.0.0.1", "10.0.0.2"], hint="count them")
+    assert str(err.value) == "two ready pods: not yet right (your answer: ['10.0.0.1']). Hint: count them"
+    with pytest.raises(AssertionError) as err:
+        expect("q", 1, 2)
+    assert str(err.value) == "q: not yet right (your answer: 1)."
+    expect("q", None, None)
+    with pytest.raises(AssertionError, match="q: not yet right"):
+        expect("q", 0, None)
+
+
+def test_an_answer_that_is_not_plain_data_fails_naming_the_check_and_the_type():
+    class Sneaky:
+        def __eq__(self, other):
+            return True
+    for check in (lambda: expect("q3", Sneaky(), 1), lambda: expect_choice("q3", Sneaky(), "AB")):
+        with pytest.raises(AssertionError) as err:
+            check()
+        assert str(err.value) == ("q3: answer is of type Sneaky; plain data (str, int, bool, list, dict, ...) "
+                                  "is expected")
+    with pytest.raises(AssertionError, match=r"^q4: answer\[1\] is inf; a finite number is expected$"):
+        expect("q4", [1.0, float("inf")], [1.0, 2.0])
+    with pytest.raises(AssertionError, match=r"^q5: answer has a key of type int; keys must be str$"):
+        expect("q5", {1: "a"}, {"1": "a"})
+    with pytest.raises(AssertionError, match=r"^q6: answer\['k'\] item is of type object"):
+        expect("q6", {"k": {object()}}, {"k": set()})
+
+
+def test_long_answers_are_cut_at_120_characters_in_feedback():
+    exact = "x" * 118                       # repr adds two quotes: 120 characters, shown whole
+    assert judge("q", exact, "y") == f"q: not yet right (your answer: {exact!r})."
+    longer = "x" * 119                      # 121 characters: cut to 117 and "..."
+    assert judge("q", longer, "y") == f"q: not yet right (your answer: {repr(longer)[:117]}...)."
+
+
+def test_expect_shape_judges_types_never_values():
+    from autograder.answers import expect_shape, judge_shape, shape_of
+    expect_shape("q", [{"ip": "10.0.0.9", "ready": False}], [{"ip": "10.0.0.1", "ready": True}])
+    expect_shape("q", [], [{"ip": "x"}])
+    expect_shape("q", {"a"}, {"b", "c"})
+    for wrong in ([{"ip": "x"}], {"ip": "x", "ready": True}, "10.0.0.1", [["x"]], [1]):
+        message = judge_shape("q", to_plain(wrong), [{"ip": "10.0.0.1", "ready": True}])
+        assert message == (f"q: expected an answer shaped like [{{'ip': '10.0.0.1', 'ready': True}}] "
+                           f"(your answer: {to_plain(wrong)!r}).")
+        with pytest.raises(AssertionError, match="q: expected an answer shaped like"):
+            expect_shape("q", wrong, [{"ip": "10.0.0.1", "ready": True}])
+    assert shape_of([1, "a", 2]) == ["list", ["'int'", "'str'"]]
+    assert shape_of({"b": 1, "a": [True]}) == ["dict", ["a", "b"]]
+    assert shape_of(to_plain({"x", "y"})) == ["set", ["'str'"]]
+    assert shape_of(None) == "NoneType" and shape_of(1.5) == "float"
+    assert judge_shape("q", to_plain({1}), {"a"}) is not None
+    assert judge_shape("q", to_plain([1, "a"]), [2]) is not None

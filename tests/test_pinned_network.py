@@ -48,3 +48,67 @@ def test_backends_without_a_port_are_those_of_the_first_port_only():
     c.apply(service("web", selector=WEB, ports=[PORTS[0], dict(PORTS[1], targetPort="tls")]))
     assert sorted((b.pod, b.port) for b in network.backends(c, "web")) == [("only-https", 8080), ("p", 8080)]
     assert sorted((b.pod, b.port) for b in network.backends(c, "web", "https")) == [("only-https", 9443)]
+
+
+def test_services_of_the_same_name_in_two_namespaces_are_kept_apart():
+    c = slicelab.Cluster(seed=3)
+    c.apply([service("web", selector=WEB, ports=PORTS), service("web", selector=WEB, ports=[PORTS[1]], namespace="shop"),
+             pod("p", "10.0.0.1", labels=WEB), pod("q", "10.0.0.2", labels=WEB, namespace="shop")])
+    shop_ip = c.get("Service", namespace="shop", name="web")[0]["spec"]["clusterIP"]
+    conn = network.connect(c, "web", namespace="shop")
+    assert (conn.service, conn.dialed, conn.backend.pod) == ("web", f"{shop_ip}:443", "q")
+    assert [b.pod for b in conn.candidates] == ["q"]
+    assert network.connect(c, "web.shop").backend.pod == "q"
+    assert network.connect(c, "web.shop", "https").dialed == f"{shop_ip}:443"
+    assert [b.pod for b in network.backends(c, "web", namespace="shop")] == ["q"]
+    assert [b.pod for b in network.backends(c, "web")] == ["p"]
+    assert network.resolve(c, "web", "shop").records == (shop_ip,)
+    assert network.backends(c, "nope") == [] and network.backends(c, "web", namespace="nowhere") == []
+    with pytest.raises(ValueError, match=r"^Service shop/web has no port 80$"):
+        network.connect(c, "web", 80, namespace="shop")
+
+
+def test_backends_are_read_from_the_services_own_slices_only():
+    c = slicelab.Cluster(seed=3)
+    c.apply([service("web", selector=WEB, ports=[PORTS[0]]), service("webx", selector={"app": "x"}, ports=[PORTS[0]]),
+             pod("p", "10.0.0.1", labels=WEB), pod("x", "10.0.0.9", labels={"app": "x"})])
+    assert [b.pod for b in network.backends(c, "web")] == ["p"]
+
+
+def test_connection_outcomes_say_who_was_reached_and_among_whom():
+    c = cluster()
+    conn = network.connect(c, "web", "http", rng=1)
+    assert conn.ok and conn.service == "web" and conn.candidates == (conn.backend,)
+    assert conn.text() == f"connect {conn.dialed}: connected to 10.0.0.1:8080 (Pod p)"
+    c.apply(pod("p", "10.0.0.1", labels=WEB, ready=False))
+    refused = network.connect(c, "web")
+    assert (refused.ok, refused.service, refused.backend) == (False, "web", None)
+    assert [b.pod for b in refused.candidates] == ["p"]
+    assert refused.text() == f"connect {refused.dialed}: connection refused (rejected: no endpoints)"
+    assert network.connect(c, "nope").text() == "connect nope.default.svc.cluster.local: no such host"
+
+
+def test_headless_connection_lists_its_candidates_and_a_pod_ip_without_a_slice_is_still_dialed():
+    c = cluster(cluster_ip="None")
+    conn = network.connect(c, "web")
+    assert conn.service == "web" and [b.pod for b in conn.candidates] == ["p"]
+    assert (conn.backend.ready, conn.backend.serving) == (True, True)
+    c.apply(service("web", selector=WEB, ports=PORTS, cluster_ip="None", publish_not_ready=True))
+    c.apply(pod("p", "10.0.0.1", labels=WEB, ready=False))
+    answer = network.resolve(c, "web")
+    assert answer.records == ("10.0.0.1",) and answer.text() == \
+        "web.default.svc.cluster.local -> 10.0.0.1 (Pod IPs (headless))"
+
+
+def test_dns_answers_name_every_cluster_ip_of_a_dual_stack_service():
+    c = slicelab.Cluster(seed=3)
+    c.apply(service("web", selector=WEB, ip_family_policy="RequireDualStack"))
+    spec = c.get("Service", name="web")[0]["spec"]
+    answer = network.resolve(c, "web")
+    assert answer.records == tuple(spec["clusterIPs"]) and len(answer.records) == 2
+    assert answer.text() == f"web.default.svc.cluster.local -> {spec['clusterIPs'][0]}, {spec['clusterIPs'][1]} (ClusterIP)"
+    v6 = slicelab.Cluster(seed=3)
+    v6.apply([service("web", selector=WEB, ip_families=["IPv6"]), pod("p", None, labels=WEB, ipv6="fd00::5")])
+    conn = network.connect(v6, "web")
+    assert conn.dialed == f"[{v6.get('Service')[0]['spec']['clusterIP']}]:80" and conn.backend.address == "[fd00::5]:80"
+    assert network.describe(None) == "" and network.describe(answer) == answer.text()
