@@ -368,13 +368,21 @@ def test_mirrored_slices_are_not_rewritten_when_nothing_changed(ports, annotatio
     assert slices(c, "ext") == [before]
 
 
-def test_mirrored_groups_are_written_in_subset_order():
+def test_mirrored_groups_are_written_in_repacked_subset_order():
+    """mirroring.py: groups in the order of the repacked subsets (upstream repacks them first); the
+    order does not follow the order the subsets were written in."""
     ep = endpoints("ext", ["192.0.2.1"], ports=[9090])
     ep["subsets"].append({"addresses": [{"ip": "192.0.2.2"}], "ports": [{"port": 80, "protocol": "TCP"}]})
     c = slicelab.Cluster(seed=5)
     writes = c.apply([service("ext", selector=None, ports=[443]), ep])
     ports = {s["metadata"]["name"]: s["ports"][0]["port"] for s in slices(c, "ext")}
-    assert [ports[w["name"]] for w in writes if w["kind"] == "EndpointSlice"] == [9090, 80]
+    order = [ports[w["name"]] for w in writes if w["kind"] == "EndpointSlice"]
+    assert order == [80, 9090]
+    swapped = dict(ep, subsets=ep["subsets"][::-1])
+    again = slicelab.Cluster(seed=5)
+    writes = again.apply([service("ext", selector=None, ports=[443]), swapped])
+    ports = {s["metadata"]["name"]: s["ports"][0]["port"] for s in slices(again, "ext")}
+    assert [ports[w["name"]] for w in writes if w["kind"] == "EndpointSlice"] == order
 
 
 def test_a_second_mirrored_slice_for_one_group_is_deleted_keeping_the_first_by_name():

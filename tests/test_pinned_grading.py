@@ -2,6 +2,7 @@
 sandbox's records, records on disk, what a grade depends on, and re-runs that skip unchanged work."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -80,12 +81,14 @@ def test_records_are_written_whole_and_read_back_sorted(tmp_path):
     assert json.loads((results / "zoe.json").read_text()) == {"student_id": "zoe", "score": 1}
 
 
-def _submission(tmp_path: Path, student: str, text: str, problem: str = "") -> Submission:
+def _submission(tmp_path: Path, student: str, text: str, problem: str = "", name: str = "demo.ipynb") -> Submission:
+    """A submission as intake leaves it: the files, and their sha256 digests taken while copying."""
     folder = tmp_path / "in" / student
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "demo.ipynb"
+    path = folder / name
     path.write_text(text)
-    return Submission(student, folder, [path], problem)
+    return Submission(student, folder, [path], problem,
+                      digests={name: hashlib.sha256(text.encode()).hexdigest()})
 
 
 def test_the_key_changes_with_the_files_the_tests_and_the_problem(tmp_path):
@@ -96,19 +99,17 @@ def test_the_key_changes_with_the_files_the_tests_and_the_problem(tmp_path):
     assert key != grading.submission_key(SPEC, _submission(tmp_path, "d", "one", problem="late"))
     other = AssignmentSpec("demo", [NotebookSpec("demo", [CellSpec("q1", "test", "", 3.0, CELL.probes)])])
     assert key != grading.submission_key(other, a)
-    renamed = tmp_path / "in" / "a" / "other.ipynb"
-    a.files[0].rename(renamed)
-    assert key != grading.submission_key(SPEC, Submission("a", a.folder, [renamed]))
+    assert key != grading.submission_key(SPEC, _submission(tmp_path, "e", "one", name="other.ipynb"))
 
 
-def test_a_submission_with_a_problem_is_recorded_without_running(tmp_path):
-    sub = _submission(tmp_path, "amy", "{}", problem="two notebooks, expected one")
+def test_a_submission_that_cannot_run_is_recorded_without_a_sandbox(tmp_path):
+    sub = _submission(tmp_path, "amy", "{}", problem="late")
     record = grading.grade_submission(SPEC, sub, Limits(), bwrap=None)
     assert record["student_id"] == "amy" and record["assignment"] == "demo"
     assert record["score"] == 0 and record["max_score"] == 2.0
-    assert record["problem"] == "two notebooks, expected one"
     (nb,) = record["notebooks"]
-    assert nb["problem"] == "two notebooks, expected one" and nb["errors"] == []
+    assert nb["problem"] and nb["errors"] == [] and nb["problem"] in record["problem"]
+    assert record["problem"].startswith("late; ")
     assert [c["checks"][0]["message"] for c in nb["cells"]] == ["first: not checked (not run)."]
     assert record["limits"] == asdict(Limits()) and record["key"] == grading.submission_key(SPEC, sub)
 
