@@ -220,6 +220,22 @@ def _validate_conditions(c: Checker, status: Mapping) -> None:
                                                                       f"got {ltt!r}")
 
 
+def _check_port(c: Checker, port: Mapping, path: str, count: int, seen_names: set, unnamed: str) -> int:
+    """What every port list checks: the name (required among several, a DNS label, unique), the
+    number and the protocol. Returns the number."""
+    pname = c.string(port.get("name"), f"{path}.name")
+    if count > 1 and not pname:
+        c.fail(f"{path}.name", f"Required value: {unnamed}")
+    if pname:
+        c.check(names.check_dns1123_label(pname), f"{path}.name")
+        if pname in seen_names:
+            c.fail(f"{path}.name", f"Duplicate value: {pname!r}")
+        seen_names.add(pname)
+    number = c.integer(port.get("port"), f"{path}.port", 1, 65535, required=True)
+    c.one_of(port.get("protocol"), PROTOCOLS, f"{path}.protocol")
+    return number
+
+
 def _validate_service(c: Checker, m: Mapping) -> None:
     spec = c.mapping(m.get("spec"), "spec")
     svc_type = spec.get("type") or "ClusterIP"
@@ -244,17 +260,8 @@ def _validate_service(c: Checker, m: Mapping) -> None:
     for i, port in enumerate(ports):
         path = f"spec.ports[{i}]"
         port = c.mapping(port, path)
-        pname = c.string(port.get("name"), f"{path}.name")
-        if len(ports) > 1 and not pname:
-            c.fail(f"{path}.name", "Required value: every port must be named when a Service has more "
-                                   "than one")
-        if pname:
-            c.check(names.check_dns1123_label(pname), f"{path}.name")
-            if pname in seen_names:
-                c.fail(f"{path}.name", f"Duplicate value: {pname!r}")
-            seen_names.add(pname)
-        number = c.integer(port.get("port"), f"{path}.port", 1, 65535, required=True)
-        c.one_of(port.get("protocol"), PROTOCOLS, f"{path}.protocol")
+        number = _check_port(c, port, path, len(ports), seen_names,
+                             "every port must be named when a Service has more than one")
         if (number, port.get("protocol") or "TCP") in seen_ports:
             c.fail(f"{path}", f"Duplicate value: port {number}/{port.get('protocol') or 'TCP'}")
         seen_ports.add((number, port.get("protocol") or "TCP"))
@@ -340,17 +347,8 @@ def _validate_endpoints(c: Checker, m: Mapping) -> None:
         seen: set = set()
         for j, port in enumerate(ports):
             ppath = f"{path}.ports[{j}]"
-            port = c.mapping(port, ppath)
-            pname = c.string(port.get("name"), f"{ppath}.name")
-            if len(ports) > 1 and not pname:
-                c.fail(f"{ppath}.name", "Required value: ports must be named when a subset has more than one")
-            if pname:
-                c.check(names.check_dns1123_label(pname), f"{ppath}.name")
-                if pname in seen:
-                    c.fail(f"{ppath}.name", f"Duplicate value: {pname!r}")
-                seen.add(pname)
-            c.integer(port.get("port"), f"{ppath}.port", 1, 65535, required=True)
-            c.one_of(port.get("protocol"), PROTOCOLS, f"{ppath}.protocol")
+            _check_port(c, c.mapping(port, ppath), ppath, len(ports), seen,
+                        "ports must be named when a subset has more than one")
 
 
 def _validate_endpointslice(c: Checker, m: Mapping) -> None:
