@@ -39,29 +39,28 @@ def test_a_pod_changed_twice_in_one_transaction_is_judged_by_its_labels_before_i
     assert [e["addresses"] for s in slices(c) for e in s["endpoints"]] == [["10.0.0.2"]]
 
 
+TWO_PORTS = [{"name": "http", "port": 80, "targetPort": "http"}, {"name": "metrics", "port": 9100, "targetPort": "metrics"}]
+BASE = dict(labels=WEB, node="n1", ports=[{"name": "http", "containerPort": 8080}], hostname="h0", subdomain="web")
+
+
 @pytest.mark.parametrize("change", [
-    dict(node="n2"), dict(hostname="h", subdomain="web"), dict(ports=[{"name": "http", "containerPort": 9090}]),
-    dict(sidecar_ports=[{"name": "http", "containerPort": 9191}]), dict(ready=False), dict(ipv6="fd00::1"),
+    dict(node="n2"), dict(hostname="h1"), dict(subdomain="other"), dict(ports=[{"name": "http", "containerPort": 9090}]),
+    dict(sidecar_ports=[{"name": "metrics", "containerPort": 9191}]), dict(ready=False), dict(ipv6="fd00::1"),
 ])
 def test_any_endpoint_field_of_a_pod_changing_alone_reaches_both_objects(change):
-    """endpoint_relevant: nodeName, hostname/subdomain, ports, sidecar ports, readiness, IPs."""
-    c = slicelab.Cluster(seed=1)
-    c.apply([node("n1", zone="a"), node("n2", zone="b"),
-             service("web", selector=WEB, ports=[{"name": "http", "port": 80, "targetPort": "http"}],
-                     ip_family_policy="PreferDualStack"),
-             pod("p", "10.0.0.1", labels=WEB, node="n1", ports=[{"name": "http", "containerPort": 8080}])])
+    """endpoint_relevant: nodeName, hostname, subdomain, ports, sidecar ports, readiness, IPs — each alone."""
+    def cluster(**kw) -> slicelab.Cluster:
+        c = slicelab.Cluster(seed=1)
+        c.apply([node("n1", zone="a"), node("n2", zone="b"),
+                 service("web", selector=WEB, ports=TWO_PORTS, ip_family_policy="PreferDualStack"),
+                 pod("p", "10.0.0.1", **kw)])
+        return c
+    c = cluster(**BASE)
     before = (c.get("Endpoints"), slices(c))
-    kw = dict(labels=WEB, node="n1", ports=[{"name": "http", "containerPort": 8080}])
-    kw.update(change)
-    if "sidecar_ports" in change:
-        kw["ports"] = []
-    writes = c.apply(pod("p", "10.0.0.1", **kw))
+    writes = c.apply(pod("p", "10.0.0.1", **dict(BASE, **change)))
     assert "endpointslice" in {w["controller"] for w in writes}, writes
     assert (c.get("Endpoints"), slices(c)) != before
-    fresh = slicelab.Cluster(seed=1)
-    fresh.apply([node("n1", zone="a"), node("n2", zone="b"),
-                 service("web", selector=WEB, ports=[{"name": "http", "port": 80, "targetPort": "http"}],
-                         ip_family_policy="PreferDualStack"), pod("p", "10.0.0.1", **kw)])
+    fresh = cluster(**dict(BASE, **change))
     strip = lambda objs: [{k: v for k, v in o.items() if k != "metadata"} for o in objs]  # noqa: E731
     assert strip(c.get("Endpoints")) == strip(fresh.get("Endpoints"))
     assert sorted(map(str, strip(slices(c)))) == sorted(map(str, strip(slices(fresh))))
@@ -76,6 +75,11 @@ def test_a_named_port_resolves_only_with_the_same_protocol_and_regular_container
     c.apply(pod("p", "10.0.0.1", labels=WEB, ports=[{"name": "dns", "containerPort": 5353, "protocol": "UDP"}],
                 sidecar_ports=[{"name": "dns", "containerPort": 6363, "protocol": "UDP"}]))
     assert c.get("Endpoints")[0]["subsets"][0]["ports"] == [{"name": "dns", "port": 5353, "protocol": "UDP"}]
+    c.apply(pod("p", "10.0.0.1", labels=WEB, sidecar_ports=[{"name": "admin", "containerPort": 9901, "protocol": "UDP"},
+                                                           {"name": "dns", "containerPort": 6363, "protocol": "TCP"}]))
+    assert "subsets" not in c.get("Endpoints")[0]      # a sidecar port needs the name and the protocol too
+    c.apply(pod("p", "10.0.0.1", labels=WEB, sidecar_ports=[{"name": "dns", "containerPort": 6363, "protocol": "UDP"}]))
+    assert c.get("Endpoints")[0]["subsets"][0]["ports"][0]["port"] == 6363
 
 
 # --- Endpoints controller ------------------------------------------------------------------------------
@@ -220,23 +224,42 @@ def test_a_pod_that_leaves_and_comes_back_triggers_again():
 
 
 def test_a_service_recreated_takes_its_pods_ready_times_again():
+    """DeleteService forgets the Service's trigger state: recreated (even with the same
+    creationTimestamp) its creation and every Pod's Ready time count again."""
     c = slicelab.Cluster(seed=2)
     c.apply(pod("p", "10.0.0.1", labels=WEB))
     ready = c.get("Pod")[0]["status"]["conditions"][0]["lastTransitionTime"]
-    c.tick(60)
-    c.apply(service("web", selector=WEB))
-    c.tick(60)
-    c.delete("Service", "web")
-    c.tick(60)
     old = service("web", selector=WEB)
     old["metadata"]["creationTimestamp"] = "2025-12-31T00:00:00Z"
+    c.tick(60)
     c.apply(old)
     assert _trigger(c) == ("2025-12-31T00:00:00Z", ["2025-12-31T00:00:00Z"])
+    for _ in range(2):
+        c.tick(60)
+        c.delete("Service", "web")
+        c.tick(60)
+        c.apply(old)
+        assert _trigger(c) == ("2025-12-31T00:00:00Z", ["2025-12-31T00:00:00Z"])
     c.delete("Service", "web")
     c.tick(60)
     c.apply(service("web", selector=WEB))
     assert _trigger(c) == (ready, [ready])
     assert ANNOTATION_TRIGGER_TIME in slices(c)[0]["metadata"]["annotations"]
+
+
+def test_the_trigger_time_is_the_earliest_change_since_the_last_sync_only():
+    c = slicelab.Cluster(seed=2)
+    c.apply([service("web", selector=WEB), pod("p0", "10.0.0.1", labels=WEB), pod("p1", "10.0.0.2", labels=WEB)])
+    c.tick(10)
+    c.apply(pod("p2", "10.0.0.3", labels=WEB))
+    late = c.get("Pod", name="p2")[0]["status"]["conditions"][0]["lastTransitionTime"]
+    assert _trigger(c) == (late, [late])            # p0 and p1 did not change: only p2 counts
+    c.tick(10)
+    c.apply(pod("p0", "10.0.0.1", labels=dict(WEB, extra="1")))   # relevant, but no new Ready time
+    c.tick(10)
+    c.apply(service("web", selector=WEB, labels={"v": "2"}))       # a full sync: nothing new to report
+    (ep,) = c.get("Endpoints")
+    assert ANNOTATION_TRIGGER_TIME not in (ep["metadata"].get("annotations") or {})
 
 
 # --- EndpointSlice controller ---------------------------------------------------------------------------
