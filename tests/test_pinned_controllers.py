@@ -380,13 +380,16 @@ def test_mirrored_endpoints_keep_hostname_node_name_and_app_protocol():
 
 
 @pytest.mark.parametrize("ports, annotations", [
-    ([{"name": "h2", "port": 443, "appProtocol": "kubernetes.io/h2c"}], None), ([], None), ([443], {"team": "db"})])
+    ([{"name": "h2", "port": 443, "appProtocol": "kubernetes.io/h2c"}], None), ([], None), ([443], {"team": "db"}),
+    ([{"name": "dns", "port": 53, "protocol": "UDP"}], None)])
 def test_mirrored_slices_are_not_rewritten_when_nothing_changed(ports, annotations):
     ep = endpoints("ext", ["192.0.2.1"], ports=ports)
     if annotations:
         ep["metadata"]["annotations"] = annotations
     c = _ext(ep)
     (before,) = slices(c, "ext")
+    assert [p["protocol"] for p in before.get("ports") or ()] == [p.get("protocol", "TCP") if isinstance(p, dict)
+                                                                 else "TCP" for p in ports]
     assert c.apply(ep) == [] and c.apply(service("ext", selector=None, ports=[443], labels={"v": "2"})) == []
     assert slices(c, "ext") == [before]
 
@@ -438,6 +441,7 @@ def test_endpoints_written_before_their_service_are_mirrored_when_it_arrives():
 
 def test_the_garbage_collector_deletes_slices_whose_owner_is_gone():
     c = slicelab.Cluster(seed=6)
+    c.apply(service("first", selector=WEB))     # the collector's start-up pass is spent
     orphan = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4", "endpoints": [],
               "metadata": {"name": "orphan", "ownerReferences": [{"apiVersion": "v1", "kind": "Service",
                                                                   "name": "gone", "uid": "no-such-uid"}]}}
