@@ -255,6 +255,10 @@ def test_the_trigger_time_is_the_earliest_change_since_the_last_sync_only():
     late = c.get("Pod", name="p2")[0]["status"]["conditions"][0]["lastTransitionTime"]
     assert _trigger(c) == (late, [late])            # p0 and p1 did not change: only p2 counts
     c.tick(10)
+    c.apply([pod("p0", "10.0.0.1", labels=dict(WEB, extra="0")), pod("p3", "10.0.0.4", labels=WEB)])
+    later = c.get("Pod", name="p3")[0]["status"]["conditions"][0]["lastTransitionTime"]
+    assert _trigger(c) == (later, [later])          # p0 changed too, but not its Ready time
+    c.tick(10)
     c.apply(pod("p0", "10.0.0.1", labels=dict(WEB, extra="1")))   # relevant, but no new Ready time
     c.tick(10)
     c.apply(service("web", selector=WEB, labels={"v": "2"}))       # a full sync: nothing new to report

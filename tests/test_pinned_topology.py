@@ -112,6 +112,16 @@ def test_auto_hints_move_endpoints_from_zones_over_their_maximum_to_zones_under_
     assert len(moved) == 2
 
 
+def test_auto_hints_skip_a_not_ready_endpoint_placed_first_and_hint_the_rest_of_its_slice():
+    c = slicelab.Cluster(seed=9)
+    c.apply([node("na", zone="a", cpu=1), node("nb", zone="b", cpu=1), service("web", selector=WEB, annotations=AUTO)])
+    c.apply([pod("p0", "10.0.0.1", labels=WEB, node="na", ready=False)] +
+            [pod(f"p{i}", f"10.0.0.{i + 1}", labels=WEB, node="na" if i % 2 else "nb") for i in range(1, 5)])
+    (s,) = c.get("EndpointSlice")
+    assert s["endpoints"][0]["targetRef"]["name"] == "p0" and "hints" not in s["endpoints"][0]
+    assert sorted(hints(c)) == ["p1", "p2", "p3", "p4"]
+
+
 def test_auto_hints_skip_not_ready_endpoints_and_hint_the_rest_of_the_slice():
     c = auto({"a": 1, "b": 1}, {"a": 2, "b": 2})
     c.apply(pod("p00", "10.0.0.0", labels=WEB, node="na", ready=False))   # placed first in the slice
@@ -145,8 +155,10 @@ def test_auto_hints_keep_zones_within_their_allocation_across_changes():
     (lambda c: [c.delete("Pod", p["metadata"]["name"]) for p in c.get("Pod")[1:]],
      "TopologyAwareHintsDisabled: Insufficient number of endpoints (1) for zones (2)"),
 ])
-def test_auto_hints_are_removed_from_every_slice_with_one_event(breaks, event):
-    c = auto({"a": 1, "b": 1}, {"a": 3, "b": 3}, max_per_slice=2)
+@pytest.mark.parametrize("max_per_slice", [2, 4])
+def test_auto_hints_are_removed_from_every_slice_with_one_event(breaks, event, max_per_slice):
+    """With 4 per slice the new Pod joins a slice whose other endpoints carry hints: they go too."""
+    c = auto({"a": 1, "b": 1}, {"a": 3, "b": 3}, max_per_slice=max_per_slice)
     assert len(hints(c)) == 6
     breaks(c)
     assert hints(c) == {}
