@@ -134,3 +134,18 @@ def test_expect_shape_judges_types_never_values():
     assert shape_of(None) == "NoneType" and shape_of(1.5) == "float"
     assert judge_shape("q", to_plain({1}), {"a"}) is not None
     assert judge_shape("q", to_plain([1, "a"]), [2]) is not None
+
+
+def test_same_looks_inside_lists_and_dicts_for_bool_versus_int():
+    assert not same([True], [1]) and not same([1], [1.0]) and not same({"a": [True]}, {"a": [1]})
+    assert same([1, {"a": [True]}], [1, {"a": [True]}]) and not same([1], [1, 2])
+
+
+def test_expected_values_and_examples_that_are_not_plain_data_are_named_as_such():
+    from autograder.answers import expect_shape, judge_shape
+    with pytest.raises(AnswerError, match=r"^expected value is of type object"):
+        judge("q", 1, object())
+    with pytest.raises(AnswerError, match=r"^example is of type object"):
+        judge_shape("q", 1, object())
+    with pytest.raises(AssertionError, match=r"^q7: answer is of type object"):
+        expect_shape("q7", object(), [1])
