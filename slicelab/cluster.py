@@ -181,9 +181,7 @@ class Cluster:
         return select(self._objects[canonical_kind(kind)].items(), kind, namespace, name, label_selector)
 
     def kubectl(self, command: str) -> str:
-        """Run a kubectl-style read command against this cluster and return its text output.
-
-        A convenience for notebooks: the store itself knows no view (the import is deferred)."""
+        """kubectl's text output for a read command (a convenience: the store imports no view)."""
         from slicelab.views.kubectl import run_kubectl
         return run_kubectl(self, command)
 
