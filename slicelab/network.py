@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable
+
+from slicelab.reading import Reader as ClusterLike
 
 __all__ = ["DnsAnswer", "Connection", "Backend", "ClusterLike", "resolve", "backends", "usable_backends",
            "proxy_endpoints", "connect", "describe", "CLUSTER_DOMAIN"]
@@ -43,11 +45,6 @@ CONNECTED = "connected"
 REJECTED = "rejected: no endpoints"
 DROPPED = "dropped: no local endpoints"
 NO_SUCH_HOST = "no such host"
-
-
-class ClusterLike(Protocol):
-    def get(self, kind: str, namespace: str | None = "default", name: str | None = None,
-            label_selector: str | None = None) -> list[dict]: ...
 
 
 @dataclass(frozen=True)
