@@ -167,7 +167,7 @@ def grading_job(plan: ClusterPlan) -> dict:
                 # 3: the pod cannot build the sandbox; 2: the course or the command is wrong. Retrying helps neither.
                 {"action": "FailJob", "onExitCodes": {"containerName": "grader", "operator": "In", "values": [2, 3]}},
                 # a node drained or a pod preempted is not the shard's fault: retry without counting it
-                {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
+                {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
             ]},
             "template": {
                 "metadata": {"labels": labels},
