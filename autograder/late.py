@@ -113,8 +113,8 @@ def lateness(record: dict, due: datetime | None, policy: LatePenalty) -> tuple[f
     seconds = max(0.0, (when - due).total_seconds()) if when is not None and due is not None else None
     if record.get("late") is True:
         if seconds:
-            return seconds, f"late (Canvas), by {basis}"
-        return DAY, "late (Canvas), by how much the export does not say: counted as one day"
+            return seconds, f"Canvas marked it late; by how much: {basis}"
+        return DAY, "Canvas marked it late; the export does not say by how much: counted as one day"
     if due is None:
         return None, "no due date"
     if seconds is None:

@@ -50,6 +50,9 @@ BOM = "\ufeff"
 CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_POINTS_POSSIBLE = "    Points Possible"  # as Canvas writes it; its importer looks for "Points Possible"
 CANVAS_TEST_STUDENT = ("Student, Test", "Test Student")  # Canvas's Student View user: not a learner
+# Columns Canvas's importer never takes for an assignment (its totals; matched anywhere in a header)
+CANVAS_NOT_ASSIGNMENTS = ("Current Score", "Current Points", "Current Grade", "Final Score", "Final Points",
+                          "Final Grade", "Override Score", "Override Grade", "Override Status")
 TITLE_AND_ID = re.compile(r"^(?P<title>.*?)\s*\((?P<id>\d+)\)\s*$", re.S)
 
 
@@ -122,7 +125,8 @@ def _column(header: list[str], row: list[str], *names: str) -> str:
 
 def _canvas_roster(header: list[str], rows: list[list[str]]) -> Roster:
     last = max((i for i, name in enumerate(header) if "Section" in name), default=len(CANVAS_STUDENT_COLUMNS) - 1)
-    roster = Roster("canvas", [], columns=header[last + 1:])
+    totals = re.compile("|".join(CANVAS_NOT_ASSIGNMENTS))
+    roster = Roster("canvas", [], columns=[name for name in header[last + 1:] if not totals.search(name)])
     for row in rows:
         first = row[0].strip() if row else ""
         if "Points Possible" in first or all(re.fullmatch(r"\s*(Muted|Manual Posting.*)?\s*", c or "", re.I) for c in row):

@@ -74,7 +74,7 @@ def feedback_html(one: Standing, spec: AssignmentSpec | None = None) -> dict[str
                  f"<p>Student: {_e(record.get('name') or record['student_id'])} — score <b>{number(score)} / "
                  f"{number(total)}</b></p>"]
         if one.penalty:
-            parts.append(f"<p class='fail'>Late ({_e(one.late_basis)}): {one.days_late} day(s); the late penalty of "
+            parts.append(f"<p class='fail'>Late by {one.days_late} day(s) ({_e(one.late_basis)}): the late penalty of "
                          f"{number(one.penalty)} point(s) is taken from the assignment's total: "
                          f"{number(one.raw)} → <b>{number(one.score)} / {number(one.max_score)}</b>.</p>")
         if nb["problem"]:
