@@ -60,7 +60,7 @@ def grade_submission(spec: AssignmentSpec, submission: Submission, limits: Limit
             try:
                 cells = read_submission(path)
                 answers, added = student_work(notebook, cells)
-                steps = build_steps(notebook, cells, (answers, added))
+                steps = build_steps(notebook, (answers, added))
                 run = run_steps(steps, submission.folder, limits, bwrap=bwrap, stop=stop)
                 if run.ending == INTERRUPTED:
                     raise Interrupted()
