@@ -146,7 +146,7 @@ def _release(args) -> int:
     spec = load_assignment(args.course, args.assignment)  # refuses test cells outside the protocol
     folder = release(args.course, args.assignment)
     print(f"released {spec.name}: {len(spec.notebooks)} notebook(s), {len(spec.questions())} autograded "
-          f"test cells, {number(spec.max_score)} points -> {folder}")
+          f"test cells, {number(spec.points_possible)} points ({number(spec.max_score)} autograded) -> {folder}")
     return 0
 
 

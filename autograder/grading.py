@@ -74,7 +74,7 @@ def grade_submission(spec: AssignmentSpec, submission: Submission, limits: Limit
                                     "answers": answers, "added": added,
                                     "file": path.relative_to(submission.folder).as_posix() if path else None})
     record["score"] = sum(cell["points"] for nb in record["notebooks"] for cell in nb["cells"])
-    record["max_score"] = spec.max_score
+    record["max_score"] = spec.points_possible
     record["problem"] = "; ".join(p for p in [submission.problem, *(nb["problem"] for nb in record["notebooks"])] if p)
     return record
 

@@ -275,7 +275,7 @@ def _canvas_rows(spec, listed: ClassList, export: Export, roster: Roster | None)
     title = TITLE_AND_ID.match(column)["title"] if TITLE_AND_ID.match(column) else column
     extra = [f"{title} Final Points before late penalty", f"{title} late penalty (Final Points deducted)"]
     rows = [[*CANVAS_STUDENT_COLUMNS, column, *extra],
-            [CANVAS_POINTS_POSSIBLE, "", "", "", "", number(spec.max_score), "(read only)", "(read only)"]]
+            [CANVAS_POINTS_POSSIBLE, "", "", "", "", number(spec.points_possible), "(read only)", "(read only)"]]
     skipped = []
     for row in listed.rows:
         member, one = row.member, row.standing
@@ -327,7 +327,7 @@ def _plain_rows(spec, listed: ClassList, export: Export, roster: Roster | None):
                      (member.name if member and member.name else "") or record.get("name", ""),
                      record.get("lms_id", "") or (member.key if member and roster.kind != "plain" else ""),
                      on_roster if (member or not roster) else "no", "yes" if one else "no", grade,
-                     number(spec.max_score), raw, penalty, one.days_late if one and one.days_late else "",
+                     number(spec.points_possible), raw, penalty, one.days_late if one and one.days_late else "",
                      {True: "yes", False: "no"}.get(record.get("late"), ""), " ".join(one.pending) if one else "",
                      record.get("problem", "")])
     return rows, []

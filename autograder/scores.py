@@ -92,7 +92,7 @@ def standing(spec: AssignmentSpec, record: dict, marking: Marking) -> Standing:
     seconds, basis = lateness(record, due, marking.policy)
     return Standing(record, points, pending, raw, seconds, basis,
                     marking.policy.days_late(seconds) if seconds else 0,
-                    marking.penalty(record["student_id"], raw, seconds), spec.max_score)
+                    marking.penalty(record["student_id"], raw, seconds), spec.points_possible)
 
 
 def _handed_in(record: dict, notebook: str) -> bool:

@@ -54,8 +54,13 @@ class NotebookSpec:
 
     @property
     def max_score(self) -> float:
-        """Every point of the notebook, autograded or graded by hand, as nbgrader counts them."""
-        return sum(cell.points for cell in self.tests) + sum(cell.points for cell in self.hand_graded)
+        """The autograded points of the notebook."""
+        return sum(cell.points for cell in self.tests)
+
+    @property
+    def points_possible(self) -> float:
+        """Every point of the notebook, autograded or graded by hand, as nbgrader's max_score counts them."""
+        return self.max_score + sum(cell.points for cell in self.hand_graded)
 
 
 HAND_KINDS = ("manual", "answer")
@@ -68,7 +73,13 @@ class AssignmentSpec:
 
     @property
     def max_score(self) -> float:
+        """The autograded points of the assignment."""
         return sum(nb.max_score for nb in self.notebooks)
+
+    @property
+    def points_possible(self) -> float:
+        """Every point, autograded or graded by hand (nbgrader's max_score; grades.csv's and the LMS's)."""
+        return sum(nb.points_possible for nb in self.notebooks)
 
     def questions(self) -> list[tuple[str, str, float]]:
         """(notebook, grade_id, points) of every autograded test cell, in order."""
