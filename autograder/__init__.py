@@ -4,8 +4,10 @@ Commands (``autograder`` or ``python -m autograder``; course root ``course/`` un
 
     autograder release ASSIGNMENT                  # nbgrader generate_assignment, after checking test cells
     autograder grade ASSIGNMENT SUBMISSIONS --out DIR [--jobs N] [--timeout S] [--unsafe]
-                    [--shard I/N] [--emit-k8s-jobs DIR]
-    autograder feedback ASSIGNMENT | report ASSIGNMENT | check NOTEBOOK | merge RESULTS... --out DIR
+                    [--student ID [--force]] [--shard I/N] [--emit-k8s-jobs DIR]
+    autograder export ASSIGNMENT --to canvas|moodle|csv [--roster FILE]
+    autograder feedback ASSIGNMENT [--pack canvas|moodle|folders] | report ASSIGNMENT | check NOTEBOOK
+    autograder merge RESULTS... --out DIR [--expect-shards N]
 
 The design: two sides, and only plain data crosses between them
 ----------------------------------------------------------------
@@ -58,9 +60,13 @@ written atomically to ``DIR/results/<student>.json`` before the gradebook is upd
 feedback and the report are rebuilt from every record in ``DIR`` (``autograder.records``); SIGINT or
 SIGTERM kills the running sandboxes, keeps what finished and exits 130; a record carries
 a key (hash of tests, grader version and the student's files), so a re-run — after a crash or a kill
-— grades only what is new or changed. ``--jobs`` runs sandboxes in parallel threads (each sandbox is
-its own process); ``--shard I/N`` and ``--emit-k8s-jobs`` spread a class over Kubernetes Jobs
-(``autograder.k8s``), and ``merge`` joins their records into one grades.csv and gradebook.
+— grades only what is new or changed (``--student`` takes in one student, ``--force`` grades again).
+``--jobs`` runs sandboxes in parallel threads (each sandbox is its own process); ``--emit-k8s-jobs``
+writes one Kubernetes Indexed Job whose pods grade ``--shard JOB_COMPLETION_INDEX/N`` and a merge Job
+(``autograder.k8s``); ``merge`` joins their records into one grades.csv and gradebook.
+A grade is the records plus what decides it afterwards (``autograder.scores``): points entered by hand
+in the Formgrader and the late policy (``autograder.late``, an nbgrader late-penalty plug-in).
+``autograder.lms`` writes the files Canvas and Moodle import, and packs feedback as they take it.
 Scores go into nbgrader's gradebook through ``nbgrader.api.Gradebook``; the student version is made
 by nbgrader's own ``generate_assignment``.
 """

@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from autograder import reports
-from autograder.gradebook import CourseError, GradebookWriter, release
-from autograder.grading import grade_class
-from autograder.records import read_records, remember_out, results_folder, write_atomically, write_record
+from autograder.gradebook import CourseError, release
+from autograder.grading import grade_assignment, merge_results
+from autograder.records import read_records, results_folder, write_atomically
 from autograder.sandbox import (Limits, SandboxUnavailable, assert_hides, check_bwrap, package_dir,
                                 processes_capped, python_roots)
-from autograder.spec import AssignmentSpec, SpecError, load_assignment
-from autograder.submissions import Interrupted, SubmissionsError, collect
+from autograder.scores import marking_of, number, standings
+from autograder.spec import SpecError, load_assignment
+from autograder.submissions import SubmissionsError
 
 UNSAFE_WARNING = """
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
@@ -63,24 +64,57 @@ def _parser() -> argparse.ArgumentParser:
     _course_args(p)
     p.add_argument("submissions", type=Path, help="folder of <student>/<notebook>.ipynb or an LMS export zip")
     p.add_argument("--out", type=Path, help="output folder (default: course/grading/ASSIGNMENT)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="sandboxes at a time (default: cores)")
+    p.add_argument("--jobs", type=int, help="sandboxes at a time (default: cores; 2 per pod for --emit-k8s-jobs)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per notebook (hard limit)")
     p.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per cell")
     p.add_argument("--memory", type=int, default=2048, help="memory cap per sandbox in MiB (default 2048)")
     p.add_argument("--unsafe", action="store_true", help="grade without bubblewrap (NO isolation)")
     p.add_argument("--no-gradebook", action="store_true", help="do not write nbgrader's gradebook")
-    p.add_argument("--shard", default="0/1", help="grade only shard I of N (I/N), for workers")
-    p.add_argument("--emit-k8s-jobs", type=Path, metavar="DIR", help="write a Kubernetes Job per shard and stop")
-    p.add_argument("--shards", type=int, default=4, help="shards for --emit-k8s-jobs")
-    p.add_argument("--image", default="ghcr.io/slicelab/autograder:latest", help="container image for the Jobs")
+    p.add_argument("--student", metavar="ID", help="grade only this student (their id or LMS id); everyone "
+                                                   "else's saved result is kept")
+    p.add_argument("--force", action="store_true", help="grade again even if the submission is unchanged")
+    p.add_argument("--shard", default="0/1", help="grade only shard I of N (I/N), for workers; I may name an "
+                                                 "environment variable, e.g. JOB_COMPLETION_INDEX/4; "
+                                                 "{shard} in --out becomes I")
+    p.add_argument("--emit-k8s-jobs", type=Path, metavar="DIR",
+                   help="write an Indexed Job grading the class in --shards pods, and its merge Job, and stop")
+    p.add_argument("--shards", type=int, default=4, help="shards (pods) for --emit-k8s-jobs")
+    p.add_argument("--max-pods", type=int, help="pods at a time for --emit-k8s-jobs (default: --shards)")
+    p.add_argument("--image", default="ghcr.io/slicelab/autograder:latest",
+                   help="container image for the Jobs (built from deploy/Containerfile)")
     p.add_argument("--claim", default="course-data", help="PersistentVolumeClaim holding course and submissions")
-    p.add_argument("--mount", default="/data", help="where the claim is mounted in the Job's pod")
-    p.add_argument("--parallelism", type=int, default=2, help="sandboxes at a time inside each Job's pod")
+    p.add_argument("--mount", default="/data", help="where the claim is mounted in the Jobs' pods")
+    p.add_argument("--volume-root", type=Path, help="where the claim's files are on this machine (default: "
+                                                    "--mount); course, SUBMISSIONS and --out must lie there")
+    p.add_argument("--parallelism", type=int, dest="jobs", help=argparse.SUPPRESS)  # the old name of --jobs
 
-    p = command("feedback", _feedback, "write feedback pages to course/feedback/<student>/ASSIGNMENT/")
+    p = command("feedback", _feedback, "write feedback pages to course/feedback/<student>/ASSIGNMENT/, or pack "
+                                       "them for the LMS (--pack)")
     _course_args(p)
     p.add_argument("--results", type=Path,
                    help="the OUT folder of `grade` (default: where `grade` last wrote ASSIGNMENT)")
+    p.add_argument("--pack", choices=("canvas", "moodle", "folders"),
+                   help="one zip the LMS takes in bulk: Canvas's Re-Upload Submissions, Moodle's feedback files "
+                        "zip, or one folder per student")
+    p.add_argument("--to", type=Path, dest="pack_to", metavar="ZIP",
+                   help="where the pack goes (default: OUT/export/ASSIGNMENT-feedback-KIND.zip)")
+
+    p = command("export", _export, "grades for the LMS: Canvas's gradebook CSV, Moodle's grade import CSV, "
+                                   "or a plain CSV")
+    _course_args(p)
+    p.add_argument("--to", required=True, choices=("canvas", "moodle", "csv"), dest="kind")
+    p.add_argument("--roster", type=Path, help="the LMS's own export of the class (Canvas gradebook export, "
+                                               "Moodle grading worksheet, or a CSV with student_id)")
+    p.add_argument("--results", type=Path,
+                   help="the OUT folder of `grade` (default: where `grade` last wrote ASSIGNMENT)")
+    p.add_argument("--out", type=Path, dest="file", help="the file to write (default: OUT/export/ASSIGNMENT-KIND.csv)")
+    p.add_argument("--column", help="the LMS's name of the assignment: Canvas 'Title (id)' (found in the roster "
+                                    "when it has it), Moodle's grade item")
+    p.add_argument("--missing", choices=("zero", "blank"), default="zero",
+                   help="grade of a roster student who submitted nothing (default: zero)")
+    p.add_argument("--score", choices=("final", "raw"), default="final",
+                   help="the grade sent: after the late penalty (final) or before it (raw, when the LMS applies "
+                        "its own late policy)")
 
     p = command("report", _report, "per-question statistics: the questions that taught least first")
     _course_args(p)
@@ -95,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("merge", _merge, "join the results of shards into one grades.csv and gradebook")
     p.add_argument("results", type=Path, nargs="+", help="OUT folders of shard runs")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--expect-shards", type=int, metavar="N",
+                   help="refuse unless shards 0..N-1 are all here and finished (their shard.json)")
     p.add_argument("--assignment", help="assignment name (default: the one in the results)")
     p.add_argument("--course", type=Path, default=Path("course"))
     p.add_argument("--no-gradebook", action="store_true")
@@ -110,7 +146,7 @@ def _release(args) -> int:
     spec = load_assignment(args.course, args.assignment)  # refuses test cells outside the protocol
     folder = release(args.course, args.assignment)
     print(f"released {spec.name}: {len(spec.notebooks)} notebook(s), {len(spec.questions())} autograded "
-          f"test cells, {reports._number(spec.max_score)} points -> {folder}")
+          f"test cells, {number(spec.points_possible)} points ({number(spec.max_score)} autograded) -> {folder}")
     return 0
 
 
@@ -142,56 +178,21 @@ def _grade(args) -> int:
     out = args.out or args.course / "grading" / args.assignment
     if args.emit_k8s_jobs:
         from autograder.k8s import write_jobs
-        paths = write_jobs(args, args.emit_k8s_jobs)
-        print(f"wrote {len(paths)} Kubernetes Job manifest(s) to {args.emit_k8s_jobs}")
+        paths = write_jobs(args, spec, out, args.emit_k8s_jobs)
+        print(f"wrote {', '.join(str(p) for p in paths)}")
         return 0
+    shard = _shard(args.shard)
+    out = Path(str(out).replace("{shard}", str(shard[0])))
     if Path(args.submissions).is_dir() and Path(out).resolve().is_relative_to(Path(args.submissions).resolve()):
         raise CourseError(f"--out {out} is inside SUBMISSIONS {args.submissions}: its folders would be taken for students")
     bwrap = _sandbox(args)
-    limits = _limits(args)
-    shard = _shard(args.shard)
     _warn_if_readable(args.course / "source")
-    graded: list[dict] = []
-    unchanged = [0]
-    intake = None
-
-    def on_record(record: dict, new: bool) -> None:
-        if new:
-            graded.append(record)
-        else:
-            unchanged[0] += 1
-        if writer:
-            writer.write_autograded(record)
-            writer.write(record)
-
     with _interruptible() as stop:
-        writer = None if args.no_gradebook else _writer(args.course, spec)
-        try:
-            intake = collect(args.submissions, spec.name, out / "work", shard=shard, stop=stop)
-            if writer and not _inside_submitted(args.course, args.submissions):
-                for submission in intake.submissions:
-                    writer.write_submitted(submission)
-            grade_class(spec, intake.submissions, out / "results", jobs=args.jobs, limits=limits, bwrap=bwrap,
-                        on_record=on_record, stop=stop, progress=True)
-        except Interrupted:
-            pass
-        finally:
-            if writer:
-                writer.close()
-        saved = reports.publish(spec, out)
-        remember_out(args.course, spec.name, out)
-        summary = reports.render_summary(spec.name, intake, graded, unchanged[0], saved, out,
-                                         interrupted=stop.is_set())
-        write_atomically(out / "summary.txt", summary)
-        print(summary, end="")
-        return 130 if stop.is_set() else 0
-
-
-def _inside_submitted(course: Path, submissions: Path) -> bool:
-    """Whether SUBMISSIONS is (or holds, or lies in) nbgrader's own submitted/ folder: then it is not
-    filled from the private copies (the instructor's folder is never rewritten)."""
-    submitted, source = (Path(course) / "submitted").resolve(), Path(submissions).resolve()
-    return source == submitted or submitted.is_relative_to(source) or source.is_relative_to(submitted)
+        run = grade_assignment(spec, args.submissions, out, course=args.course, limits=_limits(args), bwrap=bwrap,
+                               jobs=args.jobs or os.cpu_count() or 1, gradebook=not args.no_gradebook, shard=shard,
+                               student=args.student, force=args.force, stop=stop, progress=True)
+        print(run.summary, end="")
+        return 130 if run.interrupted else 0
 
 
 @contextmanager
@@ -231,18 +232,17 @@ def _warn_if_readable(source: Path) -> None:
 
 
 def _shard(text: str) -> tuple[int, int]:
+    """I/N, where I may name an environment variable (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX)."""
     index, _, count = text.partition("/")
+    if index and not index.isdigit() and index.replace("_", "").isalnum():
+        value = os.environ.get(index, "")
+        if not value.isdigit():
+            raise CourseError(f"--shard {text}: the environment variable {index} is {value or 'not set'!r}, "
+                              "not a shard number")
+        index = value
     if not (index.isdigit() and count.isdigit() and int(index) < int(count)):
-        raise CourseError(f"--shard {text!r}: expected I/N with 0 <= I < N, e.g. 0/4")
+        raise CourseError(f"--shard {text!r}: expected I/N with 0 <= I < N, e.g. 0/4 or JOB_COMPLETION_INDEX/4")
     return int(index), int(count)
-
-
-def _writer(course: Path, spec: AssignmentSpec) -> GradebookWriter:
-    try:
-        return GradebookWriter(course, spec.name)
-    except CourseError:
-        release(course, spec.name)
-        return GradebookWriter(course, spec.name)
 
 
 def _results_of(args) -> tuple[Path, list[dict]]:
@@ -256,21 +256,63 @@ def _results_of(args) -> tuple[Path, list[dict]]:
     return folder, records
 
 
+def _standings(args):
+    """The OUT folder, the spec and every student's standing (hand grades and late policy included)."""
+    spec = load_assignment(args.course, args.assignment)
+    folder, records = _results_of(args)
+    return folder, spec, standings(spec, records, marking_of(args.course, spec))
+
+
 def _feedback(args) -> int:
-    _, records = _results_of(args)
-    folder = args.course / "feedback"
-    written = reports.write_feedback(records, folder, nested_assignment=True)
-    print(f"wrote {len(written)} feedback page(s) for {len(records)} student(s) under "
-          f"{folder}/<student>/{args.assignment}/")
+    folder, spec, ranked = _standings(args)
+    if args.pack:
+        from autograder.lms import pack_feedback
+        target = args.pack_to or folder / "export" / f"{args.assignment}-feedback-{args.pack}.zip"
+        path, count, skipped = pack_feedback(spec, ranked, args.pack, target)
+        print(f"packed {count} feedback page(s) of {len(ranked) - len(skipped)} student(s) for "
+              f"{args.pack} -> {path}")
+        for line in skipped:
+            print(f"  left out: {line}", file=sys.stderr)
+        return 0
+    written = reports.write_feedback(ranked, args.course / "feedback", nested_assignment=True, spec=spec)
+    print(f"wrote {len(written)} feedback page(s) for {len(ranked)} student(s) under "
+          f"{args.course / 'feedback'}/<student>/{args.assignment}/")
     return 0
 
 
 def _report(args) -> int:
-    spec = load_assignment(args.course, args.assignment)
-    folder, records = _results_of(args)
-    text = reports.render_statistics(reports.question_statistics(spec, records), len(records))
+    folder, spec, ranked = _standings(args)
+    text = reports.render_statistics(reports.question_statistics(spec, ranked), len(ranked))
     write_atomically(folder / "report.md", text)
     print(text, end="")
+    return 0
+
+
+def _export(args) -> int:
+    from autograder.lms import Export, default_file, remember, write_export
+    folder, spec, ranked = _standings(args)
+    if args.kind == "moodle" and not args.roster:
+        raise CourseError("a Moodle grade import maps students by email address, ID number, username or user id, "
+                          "and a Moodle submissions download names them by participant number only: pass "
+                          "--roster with the assignment's grading worksheet (Download grading worksheet)")
+    export = Export(args.kind, str((args.file or default_file(folder, args.assignment, args.kind)).absolute()),
+                    str(args.roster.absolute()) if args.roster else None, args.column, args.missing, args.score)
+    written = write_export(spec, ranked, export)
+    remember(folder, export)
+    listed = written.listed
+    print(f"wrote {written.rows} row(s) for {args.kind} -> {written.path}")
+    absent = sum(1 for row in listed.rows if row.standing is None)
+    if absent:
+        print(f"  {absent} student(s) on the roster submitted nothing: "
+              f"{'0' if args.missing == 'zero' else 'left blank'}")
+    if written.pending:
+        print(f"  {written.pending} student(s) have answers still to grade by hand (the Formgrader): their grade "
+              "counts what is graded so far; it is exported again when grades change")
+    for one in listed.not_on_roster:
+        print(f"  NOT ON THE ROSTER: {reports.who(one.record)} submitted, but nobody on the roster matches "
+              "(not sent to the LMS)", file=sys.stderr)
+    for line in [*written.skipped, *listed.left_out]:
+        print(f"  left out: {line}", file=sys.stderr)
     return 0
 
 
@@ -280,30 +322,8 @@ def _check(args) -> int:
 
 
 def _merge(args) -> int:
-    records = {}
-    for folder in args.results:
-        for record in read_records(folder / "results"):
-            records[record["student_id"]] = record
-    if not records:
-        raise CourseError("no results found in " + ", ".join(map(str, args.results)))
-    names = {r["assignment"] for r in records.values()}
-    assignment = args.assignment or (names.pop() if len(names) == 1 else None)
-    if assignment is None:
-        raise CourseError(f"results of several assignments ({', '.join(sorted(names))}): pass --assignment")
-    spec = load_assignment(args.course, assignment)
-    chosen = sorted((r for r in records.values() if r["assignment"] == assignment), key=lambda r: r["student_id"])
-    for record in chosen:
-        write_record(args.out / "results", record)
-    if not args.no_gradebook:
-        writer = _writer(args.course, spec)
-        try:
-            for record in chosen:
-                writer.write_autograded(record)
-                writer.write(record)
-        finally:
-            writer.close()
-    saved = reports.publish(spec, args.out)
-    remember_out(args.course, assignment, args.out)
-    print(f"merged {len(chosen)} submissions of {assignment} from {len(args.results)} shard(s); grades.csv covers "
+    spec, saved = merge_results(args.results, args.out, args.course, args.assignment, not args.no_gradebook,
+                                args.expect_shards)
+    print(f"merged {len(saved)} submissions of {spec.name} from {len(args.results)} shard(s); grades.csv covers "
           f"{len(saved)} -> {args.out / 'grades.csv'}")
     return 0

@@ -37,6 +37,50 @@ def load_config(course: Path) -> Config:
     return config
 
 
+def late_policy(course: Path):
+    """The course's late policy (``c.LatePenalty``: due dates, grace, penalty) and the plug-in nbgrader
+    itself would apply (``c.AssignLatePenalties.plugin_class``; None when it is that same policy)."""
+    from traitlets.utils.importstring import import_item
+    from autograder.late import LatePenalty
+    config = load_config(course)
+    policy = LatePenalty(config=config)
+    chosen = config.AssignLatePenalties.get("plugin_class") if "AssignLatePenalties" in config else None
+    if chosen is None:
+        return policy, None
+    try:
+        plugin_class = import_item(chosen) if isinstance(chosen, str) else chosen
+    except (ImportError, AttributeError, ValueError) as err:
+        raise CourseError(f"c.AssignLatePenalties.plugin_class = {chosen!r} cannot be imported: {err}") from None
+    return policy, (None if plugin_class is LatePenalty else plugin_class(config=config))
+
+
+def hand_marks(course: Path, assignment: str):
+    """What nbgrader's gradebook holds beside the autograder's points, per student: each cell's
+    (manual_score, auto_score, extra_credit) — a person's points, nbgrader's automatic ones (0 for an answer
+    left as released), extra credit —, each student's extension, and the assignment's due date. Empty
+    without a gradebook."""
+    coursedir = _coursedir(course)
+    url = coursedir.db_url
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        return {}, {}, None
+    from nbgrader.api import Gradebook, MissingEntry
+    marks, extensions = {}, {}
+    with Gradebook(url, coursedir.course_id) as gradebook:
+        try:
+            due = gradebook.find_assignment(assignment).duedate
+        except MissingEntry:
+            return {}, {}, None
+        for submission in gradebook.assignment_submissions(assignment):
+            student = submission.student.id
+            if submission.extension:
+                extensions[student] = submission.extension
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    marks.setdefault(student, {})[(notebook.name, grade.name)] = (
+                        grade.manual_score, grade.auto_score, grade.extra_credit or 0.0)
+    return marks, extensions, due
+
+
 def _coursedir(course: Path):
     from nbgrader.coursedir import CourseDirectory
     return CourseDirectory(config=load_config(course))
@@ -92,10 +136,11 @@ def _one_transaction(session):
 class GradebookWriter:
     """Writes result records into nbgrader's gradebook, one transaction per student."""
 
-    def __init__(self, course: Path, assignment: str):
+    def __init__(self, course: Path, assignment: str, marking=None):
         from nbgrader.api import Gradebook, MissingEntry
         coursedir = _coursedir(course)
         self.assignment = assignment
+        self.marking = marking  # autograder.scores.Marking: the late policy, as nbgrader's plug-in applies it
         self._missing = MissingEntry
         self.coursedir = coursedir
         self.gradebook = Gradebook(coursedir.db_url, coursedir.course_id)
@@ -106,12 +151,17 @@ class GradebookWriter:
             self.close()
             raise CourseError(f"{assignment!r} is not in the gradebook {coursedir.db_url}: "
                               f"run `autograder release {assignment}` first") from None
+        due = marking.policy.due_date(assignment) if marking is not None else None
+        if due is not None:  # the configured due date, where the Formgrader and nbgrader look for it
+            self.gradebook.update_or_create_assignment(assignment, duedate=due)
 
-    def write(self, record: dict) -> None:
+    def write(self, record: dict, regraded: bool = True) -> None:
         """The student's scores as nbgrader's own autograde would leave them (SaveAutoGrades): a test
         cell's auto_score, and ``needs_manual_grade`` only where a person must look — an answer graded
-        by hand that the student changed, or a cell a grader already scored by hand. Solution cells
-        left as released get nbgrader's "No response." comment. All of it in one transaction."""
+        by hand that the student changed, or a cell a grader already scored by hand (when the submission
+        was graded anew; an unchanged one keeps the grader's review). Solution cells left as released get
+        nbgrader's "No response." comment; each notebook's late penalty is the course policy's
+        (AssignLatePenalties). All of it in one transaction."""
         gradebook = self.gradebook
         student = record["student_id"]
         with _one_transaction(gradebook.db):
@@ -134,18 +184,34 @@ class GradebookWriter:
                     source = gradebook.find_notebook(notebook["name"], self.assignment)
                 except self._missing:
                     continue
+                notebook_score = 0.0
                 for cell in source.grade_cells:
                     grade = gradebook.find_grade(cell.name, notebook["name"], self.assignment, student)
                     if cell.name in judged:
                         grade.auto_score = judged[cell.name]["points"]
                     else:
                         grade.auto_score = 0.0 if self._unchanged(release.get(cell.name), notebook) else None
-                    grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+                    if regraded or grade.manual_score is None:
+                        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+                    given = grade.manual_score if grade.manual_score is not None else grade.auto_score
+                    notebook_score += (given or 0.0) + (grade.extra_credit or 0.0)
+                submitted = gradebook.find_submission_notebook(notebook["name"], self.assignment, student)
+                submitted.late_submission_penalty = self._penalty(record, notebook_score)
                 for cell in source.solution_cells:
                     if cell.name in {task.name for task in source.task_cells}:
                         continue
                     comment = gradebook.find_comment(cell.name, notebook["name"], self.assignment, student)
                     comment.auto_comment = "No response." if self._unchanged(release.get(cell.name), notebook) else None
+
+    def _penalty(self, record: dict, score: float) -> float | None:
+        """nbgrader's late_submission_penalty of one notebook: the course policy applied to its score."""
+        if self.marking is None:
+            return None
+        from autograder.late import extended, lateness
+        marking = self.marking
+        due = extended(marking.due, marking.extensions.get(record["student_id"]))
+        seconds, _ = lateness(record, due, marking.policy)
+        return marking.penalty(record["student_id"], score, seconds) or None
 
     def _release(self, notebook: str) -> dict:
         """The released notebook (nbgrader's student version, with its checksums), read once."""

@@ -91,14 +91,13 @@ def student_work(spec: NotebookSpec, cells: list[dict]) -> tuple[dict[str, str],
     return answers, added
 
 
-def build_steps(spec: NotebookSpec, cells: list[dict],
-                work: tuple[dict[str, str], list[tuple[str | None, str]]] | None = None) -> list[dict]:
+def build_steps(spec: NotebookSpec, work: tuple[dict[str, str], list[tuple[str | None, str]]]) -> list[dict]:
     """Steps for the sandbox: ``{"code": ..., "where": ...}`` and ``{"probe": id, "expr": ...}``.
 
-    ``work`` is ``student_work(spec, cells)`` when the caller has it already. The expected values are
-    not in the steps: they never leave the grader's process.
+    ``work`` is ``student_work(spec, cells)``, computed once per notebook by the caller (the record keeps
+    it too). The expected values are not in the steps: they never leave the grader's process.
     """
-    answers, added = work if work is not None else student_work(spec, cells)
+    answers, added = work
     steps = [{"code": source, "where": "a cell you added"} for anchor, source in added if anchor is None]
     for cell in spec.cells:
         if cell.kind in RUN_KINDS and cell.grade_id in answers:

@@ -80,18 +80,54 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
-def check_bwrap() -> str:
-    """The bwrap executable, after proving it can build a sandbox here; ``SandboxUnavailable`` if not."""
+def check_bwrap(limits: Limits | None = None) -> str:
+    """The bwrap executable, after proving it can build the very sandbox grading builds: the same
+    command, flags and mounts (new user, PID and mount namespaces, a fresh ``/proc``, ``/dev``, the
+    tmpfs, the read-only binds, the rlimits and pids cgroup), running the program that grades, with
+    nothing to grade. ``SandboxUnavailable`` if not, naming what the machine (or pod) lacks."""
     path = bwrap_path()
     if path is None:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed: install Debian's `bubblewrap`, "
                                  "or pass --unsafe to run students' code WITHOUT isolation")
-    probe = subprocess.run([path, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID),
-                            *_system_binds(), "/bin/true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {probe.stderr.strip()[:300]} "
+    run = run_steps([], None, limits or Limits(notebook_timeout=60.0), bwrap=path)
+    if run.ending != "done":
+        raise SandboxUnavailable(f"the sandbox started but its test run ended with: {run.ending} "
                                  "(pass --unsafe to grade WITHOUT isolation)")
     return path
+
+
+# What bubblewrap prints when the machine (or a container's runtime) refuses part of the sandbox, and
+# the setting that gives it. Kubernetes versions: docs/classroom.md, "Grading on a cluster".
+SANDBOX_NEEDS = (
+    ("Can't mount proc", "/proc is masked here (the container runtime hides paths in /proc, so the kernel "
+     "refuses a new /proc for the sandbox's PID namespace): in Kubernetes set the container's "
+     "`securityContext.procMount: Unmasked` together with the pod's `hostUsers: false` (ProcMountType: "
+     "beta, on by default from v1.33; v1.31-1.32 need the feature gate)"),
+    ("max_*_namespaces exceeded", "user namespaces are switched off here (`user.max_user_namespaces` is 0): "
+     "the node (or pod) must allow them"),
+    ("No permissions to creat", "creating a user namespace is refused (a seccomp profile such as the "
+     "runtime's default, or the kernel's `kernel.unprivileged_userns_clone=0` / "
+     "`kernel.apparmor_restrict_unprivileged_userns=1`): in Kubernetes set "
+     "`securityContext.seccompProfile.type: Unconfined` (or a Localhost profile that allows unshare) and "
+     "`hostUsers: false`"),
+    ("Creating new namespace failed", "creating a namespace is refused (a seccomp profile such as the "
+     "runtime's default): in Kubernetes set `securityContext.seccompProfile.type: Unconfined` (or a "
+     "Localhost profile that allows unshare/clone of namespaces) and `hostUsers: false`"),
+    ("setting up uid map", "the sandbox's user namespace cannot be mapped (user namespaces restricted): "
+     "in Kubernetes set `hostUsers: false` and `seccompProfile.type: Unconfined`"),
+    ("Permission denied", "a mount inside the sandbox is refused, as AppArmor's container profile does: "
+     "in Kubernetes set `securityContext.appArmorProfile.type: Unconfined` (a field since v1.30; the "
+     "annotation container.apparmor.security.beta.kubernetes.io/<container> before)"),
+)
+
+
+def explain_sandbox_failure(stderr: str) -> str:
+    """bubblewrap's own words, and which setting would let it build the sandbox."""
+    said = " ".join(stderr.strip().split())[:400] or "no message"
+    for marker, need in SANDBOX_NEEDS:
+        if marker in stderr:
+            return f"{said} — {need}"
+    return said
 
 
 def _system_binds() -> list[str]:
@@ -277,8 +313,10 @@ def run_steps(steps: list[dict], home: Path | None, limits: Limits, *, bwrap: st
             run = _collect(process, read_fd, limits, stop)
             if not any(record.get("started") is True for record in run.records) and run.ending == "crashed":
                 with open(errors, "rb") as stream:
-                    raise SandboxUnavailable("the sandbox did not start: "
-                                             + stream.read(2000).decode(errors="replace").strip())
+                    said = stream.read(4000).decode(errors="replace")
+                    raise SandboxUnavailable("the sandbox cannot start here, so nothing is graded: "
+                                             + explain_sandbox_failure(said)
+                                             + " (or pass --unsafe to grade WITHOUT isolation)")
             return run
         finally:
             os.close(read_fd)

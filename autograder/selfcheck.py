@@ -13,7 +13,7 @@ from pathlib import Path
 
 from autograder.grading import judge_cell
 from autograder.inert import printable
-from autograder.plan import SubmissionError, build_steps, read_submission
+from autograder.plan import SubmissionError, build_steps, read_submission, student_work
 from autograder.probes import ProtocolError, parse_test_cell
 from autograder.sandbox import Limits, SandboxUnavailable, check_bwrap, run_steps
 from autograder.spec import CellSpec, NotebookSpec, cell_kind, read_cells
@@ -52,7 +52,7 @@ def check_notebook(path: Path, timeout: float = 120.0, out=None, unsafe: bool = 
         print(f"{printable(path.name)}: {err}", file=out)
         return 1
     spec = form_spec(path)
-    steps = build_steps(spec, cells)
+    steps = build_steps(spec, student_work(spec, cells))
     bwrap = None
     if not unsafe:
         try:

@@ -48,8 +48,22 @@ class NotebookSpec:
         return [cell for cell in self.cells if cell.kind == "test"]
 
     @property
+    def hand_graded(self) -> list[CellSpec]:
+        """Cells a person grades in the Formgrader (a written answer, a task, code graded by hand)."""
+        return [cell for cell in self.cells if cell.kind in HAND_KINDS and cell.points > 0]
+
+    @property
     def max_score(self) -> float:
+        """The autograded points of the notebook."""
         return sum(cell.points for cell in self.tests)
+
+    @property
+    def points_possible(self) -> float:
+        """Every point of the notebook, autograded or graded by hand, as nbgrader's max_score counts them."""
+        return self.max_score + sum(cell.points for cell in self.hand_graded)
+
+
+HAND_KINDS = ("manual", "answer")
 
 
 @dataclass
@@ -59,11 +73,21 @@ class AssignmentSpec:
 
     @property
     def max_score(self) -> float:
+        """The autograded points of the assignment."""
         return sum(nb.max_score for nb in self.notebooks)
+
+    @property
+    def points_possible(self) -> float:
+        """Every point, autograded or graded by hand (nbgrader's max_score; grades.csv's and the LMS's)."""
+        return sum(nb.points_possible for nb in self.notebooks)
 
     def questions(self) -> list[tuple[str, str, float]]:
         """(notebook, grade_id, points) of every autograded test cell, in order."""
         return [(nb.name, cell.grade_id, cell.points) for nb in self.notebooks for cell in nb.tests]
+
+    def hand_graded(self) -> list[tuple[str, str, float]]:
+        """(notebook, grade_id, points) of every cell graded by hand in the Formgrader, in order."""
+        return [(nb.name, cell.grade_id, cell.points) for nb in self.notebooks for cell in nb.hand_graded]
 
     def to_record(self) -> dict:
         return {"name": self.name, "notebooks": [
@@ -71,14 +95,6 @@ class AssignmentSpec:
                 {"grade_id": c.grade_id, "kind": c.kind, "source": c.source, "points": c.points,
                  "probes": [p.to_record() for p in c.probes]} for c in nb.cells]}
             for nb in self.notebooks]}
-
-    @classmethod
-    def from_record(cls, record: dict) -> "AssignmentSpec":
-        return cls(record["name"], [
-            NotebookSpec(nb["name"], [
-                CellSpec(c["grade_id"], c["kind"], c["source"], c["points"], [Probe(**p) for p in c["probes"]])
-                for c in nb["cells"]])
-            for nb in record["notebooks"]])
 
     def digest(self) -> str:
         """A fingerprint of everything that decides a grade (tests, expected values, points)."""

@@ -77,10 +77,12 @@ class Submission:
     problem: str = ""
     name: str = ""          # the LMS's name of the student (Canvas, Moodle) or the folder's name
     lms_id: str = ""        # the LMS's user / participant id, when the export has one
+    lms: str = ""           # "canvas" | "moodle" | "" (a folder per student, nbgrader's submitted/)
     late: bool | None = None  # Canvas marks late submissions; None: the export does not say
     submitted_at: str = ""  # nbgrader's timestamp.txt, or the newest zip member's time (export's clock)
     submitted_from: str = ""  # "timestamp.txt" | "zip member time" | ""
     digests: dict[str, str] = field(default_factory=dict)  # file (relative to folder) -> sha256
+    lms_files: dict[str, str] = field(default_factory=dict)  # file (relative to folder) -> the LMS's name of it
 
 
 @dataclass
@@ -113,33 +115,56 @@ class _Student:
     late: bool | None = None
     items: list[tuple[tuple[str, ...], _Item]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    lms_names: dict[tuple[str, ...], str] = field(default_factory=dict)  # file -> its name in the export
 
 
 def collect(path: Path, assignment: str, workdir: Path, *, limits: IntakeLimits = IntakeLimits(),
-            shard: tuple[int, int] = (0, 1), stop: threading.Event | None = None) -> Intake:
-    """Everyone found in ``path`` (folder or zip), each copied into ``workdir/<student id>/``, by id."""
-    path, workdir = Path(path).absolute(), Path(workdir).absolute()
+            shard: tuple[int, int] = (0, 1), stop: threading.Event | None = None,
+            only: str | None = None) -> Intake:
+    """Everyone found in ``path`` (folder or zip), each copied into ``workdir/<student id>/``, by id.
+
+    ``shard`` (I, N) takes every N-th student from the I-th, in id order; ``only`` takes the one student
+    whose id (or LMS id) it is, and no one else's files are copied."""
+    return _read(path, lambda items, container: _intake(items, assignment, Path(workdir).absolute(), limits,
+                                                        shard, stop, container, only), limits)
+
+
+def census(path: Path, assignment: str, limits: IntakeLimits = IntakeLimits()) -> list[str]:
+    """The student ids ``collect`` would find in ``path``, in id order, copying nothing (to plan shards)."""
+    def ids(items: list[_Item], container: str) -> list[str]:
+        students, _ = _attribute(items, assignment)
+        return sorted(_assign_ids(students)[0])
+    return _read(path, ids, limits)
+
+
+def _read(path: Path, use: Callable, limits: IntakeLimits):
+    path = Path(path).absolute()
     if path.is_dir():
         root_fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            return _intake(_walk(root_fd, limits), assignment, workdir, limits, shard, stop, "folder")
+            return use(_walk(root_fd, limits), "folder")
         finally:
             os.close(root_fd)
     if path.is_file() and zipfile.is_zipfile(path):
         try:
             with zipfile.ZipFile(path) as zipped:
-                return _intake(_members(zipped), assignment, workdir, limits, shard, stop, "zip")
+                return use(_members(zipped), "zip")
         except zipfile.BadZipFile as err:
             raise SubmissionsError(f"{printable(path)}: a damaged zip ({err})") from None
     raise SubmissionsError(f"{printable(path)}: not a folder of <student>/<notebook>.ipynb nor an LMS export zip")
 
 
 def _intake(items: list[_Item], assignment: str, workdir: Path, limits: IntakeLimits, shard: tuple[int, int],
-            stop: threading.Event | None, container: str) -> Intake:
+            stop: threading.Event | None, container: str, only: str | None = None) -> Intake:
     students, skipped = _attribute(items, assignment)
     ids, notes = _assign_ids(students)
     chosen = sorted(ids.items(), key=lambda pair: pair[0])
     chosen = [pair for index, pair in enumerate(chosen) if index % shard[1] == shard[0]]
+    if only is not None:
+        chosen = [(sid, key) for sid, key in chosen if only in (sid, students[key].lms_id)]
+        if not chosen:
+            raise SubmissionsError(f"no submission of student {printable(only)} in the submissions "
+                                   f"({len(ids)} student(s) found)")
     layouts = sorted({LAYOUT_NAMES[student.key[0]] for student in students.values()})
     submissions = []
     for student_id, key in chosen:
@@ -359,6 +384,7 @@ def _attribute(items: list[_Item], assignment: str) -> tuple[dict[tuple[str, str
         if moodle_folder:
             owner = student(("moodle", moodle_folder["id"]), moodle_folder["name"], moodle_folder["id"])
             owner.items.append((parts[1:], item))
+            owner.lms_names[parts[1:]] = unicodedata.normalize("NFC", "/".join(parts))
         elif flat and item.kind != "dir" and not (item.kind == "link" and item.why == "folder"):
             system = "moodle" if "_assignsubmission_" in top and MOODLE_FILE.match(top) else "canvas"
             match = MOODLE_FILE.match(top) if system == "moodle" else CANVAS_FILE.match(top)
@@ -367,6 +393,7 @@ def _attribute(items: list[_Item], assignment: str) -> tuple[dict[tuple[str, str
                 late = bool(match["late"])
                 owner.late = late if owner.late is None else owner.late or late
             owner.items.append(((match["file"],), item))
+            owner.lms_names[(match["file"],)] = unicodedata.normalize("NFC", top)
         elif len(parts) == 1 and item.kind == "link" and item.why == "folder":
             student(("folder", top), top).problems.append("the submission folder is a symbolic link: not followed")
         elif len(parts) == 1:
@@ -421,7 +448,8 @@ def _take(student_id: str, student: _Student, workdir: Path, limits: IntakeLimit
         else:
             shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    submission = Submission(student_id, folder, name=student.name, lms_id=student.lms_id, late=student.late)
+    submission = Submission(student_id, folder, name=student.name, lms_id=student.lms_id, late=student.late,
+                            lms=student.key[0] if student.key[0] in ("canvas", "moodle") else "")
     problems = list(student.problems)
     used = taken = 0
     times = []
@@ -469,6 +497,8 @@ def _take(student_id: str, student: _Student, workdir: Path, limits: IntakeLimit
         relative = target.relative_to(folder)
         submission.files.append(target)
         submission.digests[relative.as_posix()] = digest
+        if rel in student.lms_names:
+            submission.lms_files[relative.as_posix()] = student.lms_names[rel]
         if rel == ("timestamp.txt",):
             submission.submitted_at, submission.submitted_from = _timestamp(target), "timestamp.txt"
     if times and not submission.submitted_at:

@@ -29,6 +29,18 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.Autograde.create_student = True
 c.GenerateAssignment.create_assignment = True
 
+# Late work: one policy for `autograder` and for plain `nbgrader autograde` (an nbgrader late-penalty
+# plug-in, autograder/late.py). Within 15 minutes of the due date is on time; then 10% of the score per
+# day (a started day counts), at most half. Due dates: here, or in the Formgrader's "Manage Assignments"
+# (a date here wins and is written to the gradebook). A date without a zone is UTC.
+c.AssignLatePenalties.plugin_class = "autograder.late.LatePenalty"
+c.LatePenalty.grace_minutes = 15
+c.LatePenalty.per_day = 0.10
+c.LatePenalty.max_penalty = 0.50
+c.LatePenalty.due_dates = {}  # e.g. {"ps1-the-flow": "2026-10-05 23:59:00 Europe/Berlin"}
+# The clock of the LMS's export zips (Canvas, Moodle), used where there is no nbgrader timestamp.txt.
+c.LatePenalty.export_timezone = "UTC"
+
 # A test cell may not run forever in a learner's kernel; the grading kit adds its own sandbox limits.
 c.ExecutePreprocessor.timeout = 60
 

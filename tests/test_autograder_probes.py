@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from autograder.answers import judge, judge_choice, to_plain
 from autograder.cli import main
 from autograder.grading import judge_cell
-from autograder.plan import build_steps
+from autograder.plan import build_steps, student_work
 from autograder.probes import ProtocolError, parse_test_cell, visible_source
 from autograder.sandbox import SandboxRun
 from autograder.spec import CellSpec, NotebookSpec
@@ -77,7 +77,7 @@ def test_steps_take_only_the_students_code_and_never_an_expected_value():
              {"type": "code", "source": "helper = 2", "grade_id": None},
              {"type": "code", "source": "q1 = 'forged'", "grade_id": "t1"},
              {"type": "code", "source": "q1 = 'dup'", "grade_id": "a1"}]
-    steps = build_steps(spec, cells)
+    steps = build_steps(spec, student_work(spec, cells))
     assert [s.get("code", s.get("expr")) for s in steps] == ["X = 1", "q1 = 'C'", "helper = 2", "q1", "q1",
                                                              'select({"app": "web"}, [{"app": "web"}])']
     assert '"B"' not in repr(steps) and "Look at step 3" not in repr(steps)
