@@ -1,10 +1,12 @@
-"""Serve the built site on the loopback address, and prove that a browser visiting it reaches nothing else.
+"""Drive the built site in a browser: serve it on the loopback address, prove that a visit reaches nothing
+else, open a lesson and run it. Shared by tests/test_site_browser.py and benchmarks/site.py.
 
-    from offline import OfflineGuard, serve
+    from browse import OfflineGuard, open_notebook, run_all, serve
     with serve(REPO / "build" / "site") as url, OfflineGuard() as guard:
         browser = playwright.chromium.launch(args=[*CHROMIUM_ARGS, *guard.chromium_args])
-        ...
-        assert guard.attempts == []
+        page = browser.new_page()
+        open_notebook(page, url, "01-the-flow-step-by-step.ipynb")
+        errors = run_all(page)
 
 The guard is a proxy on 127.0.0.1 that answers every request with 403 and records it. Chromium sends
 every request for another host through it (the loopback address is never proxied), whoever makes it: the
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 import functools
 import http.server
-import socket
+import re
 import socketserver
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -94,11 +97,45 @@ class OfflineGuard:
         context.on("request", seen)
 
 
-def is_loopback(url: str) -> bool:
-    return urlsplit(url).hostname in LOOPBACK
+IDLE = re.compile(r"\|\s*Idle")
+# Only the notebook on show: JupyterLab keeps other tabs' cells in the page, hidden.
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+ALL_RUN = """() => { const cells = [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+  return cells.length > 0 && cells.every(p => /\\[\\d+\\]/.test(p.textContent)); }"""
+PROBLEMS = f"{NOTEBOOK} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def open_notebook(page, url: str, notebook: str, timeout_ms: int = 120_000) -> None:
+    """Open a notebook of the site in JupyterLab and wait until its Pyodide kernel says Idle."""
+    page.set_default_timeout(timeout_ms)
+    page.goto(f"{url}lab/?path={notebook}")
+    page.get_by_text(IDLE).first.wait_for()
+
+
+def run_all(page, timeout_s: float = 180) -> list[str]:
+    """Run → Run All Cells, wait until every code cell ran (or one failed); return error and stderr texts."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if page.evaluate(ALL_RUN) or (page.locator(PROBLEMS).count() and page.get_by_text(IDLE).count()):
+            break
+        time.sleep(0.25)
+    else:
+        return [f"not every cell ran within {timeout_s:.0f} s"] + page.locator(PROBLEMS).all_inner_texts()
+    return page.locator(PROBLEMS).all_inner_texts()
+
+
+def close_all_tabs(page) -> None:
+    """File → Close All Tabs, discarding changes: the next page of the same browser opens only its notebook
+    (JupyterLite would otherwise restore this one beside it, kernel and all)."""
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Close All Tabs")).click()
+    discard = page.get_by_role("button", name="Discard")
+    try:
+        discard.click(timeout=3000)
+    except Exception:  # no unsaved changes: no dialog
+        pass
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=".ipynb").first.wait_for(state="detached")
+    page.wait_for_timeout(1500)  # JupyterLite saves the workspace (now without the notebook) shortly after
