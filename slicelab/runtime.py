@@ -11,6 +11,7 @@ grading stays on the instructor's machine.
 from __future__ import annotations
 
 import functools
+import html
 import importlib.util
 import json
 import platform
@@ -63,12 +64,24 @@ def graphviz_version() -> str:
 def render_svg(graph: Any) -> str:
     """A graphviz graph (Digraph, Graph or Source) drawn as an inline <svg> element, without the XML prolog."""
     if IN_BROWSER:
+        try:
+            viz = _viz()
+        except Exception as exc:  # no JavaScript Promise Integration: say so where the picture would be
+            return _no_drawing(exc)
         from pyodide.ffi import to_js
         import js
-        svg = _viz().renderString(graph.source, to_js({"format": "svg"}, dict_converter=js.Object.fromEntries))
+        svg = viz.renderString(graph.source, to_js({"format": "svg"}, dict_converter=js.Object.fromEntries))
     else:
         svg = graph.pipe(format="svg", encoding="utf-8")
     return svg[svg.index("<svg"):]
+
+
+def _no_drawing(exc: Exception) -> str:
+    note = ("This browser cannot run Graphviz (it needs WebAssembly with JavaScript Promise Integration, "
+            "as in Chromium): the text under the picture says what it shows.")
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' role='img' width='640' height='40' "
+            f"aria-label='{html.escape(note, quote=True)}'><text x='4' y='24' font-size='12'>"
+            f"{html.escape(note)}</text><!-- {html.escape(type(exc).__name__)} --></svg>")
 
 
 @functools.lru_cache(maxsize=1)

@@ -99,3 +99,14 @@ def test_environment_check_in_a_browser_tab_says_why_no_server_packages(monkeypa
     broken = environment.EnvironmentReport({**versions, "pygal": "missing"})
     assert not broken.ok and "Something is missing: reload the page." in str(broken)
     assert "✗ missing" in broken._repr_html_()
+
+
+def test_a_browser_that_cannot_run_graphviz_gets_a_note_not_an_error(monkeypatch):
+    # viz.js needs JavaScript Promise Integration to load; where it fails, the picture's place says why
+    # and the lesson goes on (every diagram has its text alternative under it).
+    def no_jspi():
+        raise RuntimeError("WebAssembly stack switching not supported")
+    monkeypatch.setattr(runtime, "IN_BROWSER", True)
+    monkeypatch.setattr(runtime, "_viz", no_jspi)
+    svg = runtime.render_svg(graphviz.Digraph(body=["a -> b"]))
+    assert svg.startswith("<svg") and "cannot run Graphviz" in svg and "role='img'" in svg
