@@ -1,9 +1,9 @@
 # Two commands set everything up on a fresh machine:
 #   make lab    opens the course in JupyterLab (LAB_ARGS="--no-browser --port 8888" for headless)
 #   make test   installs what the tests need and runs the whole suite
-# Instructors: make instructor opens the repository with nbgrader's Formgrader and Create Assignment.
-# and a third builds the course as a static site that runs in any browser (no install for learners):
+# A third builds the course as a static site that runs in any browser (no install for learners):
 #   make site   builds build/site/ (mk/site.mk, site/build.py) and says how to serve it
+# Instructors: make instructor opens the repository with nbgrader's Formgrader and Create Assignment.
 # A virtual environment is created in .venv unless one is already active.
 
 SHELL := /bin/bash
