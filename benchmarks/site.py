@@ -102,13 +102,13 @@ def redraws(page, url: str, rounds: int) -> tuple[list[float], list[float]]:
     open_notebook(page, url, "01-the-flow-step-by-step.ipynb")
     run_all(page)
     page.get_by_text(IDLE).first.wait_for()
-    first = page.locator(".slicelab-stepper").first
+    first = page.locator(".slicelab-stepper-controls").first  # the seed's one set of controls
     first.get_by_text("Step 0 of 12").wait_for()
     page.evaluate("""() => {
       const mark = () => { window.__t0 = performance.now(); };
       document.addEventListener('keydown', mark, true);
       document.addEventListener('mousedown', mark, true);
-      const status = document.querySelector('.slicelab-stepper .slicelab-view-status');
+      const status = document.querySelector('.slicelab-stepper-controls .slicelab-view-status');
       new MutationObserver(() => requestAnimationFrame(() => { window.__t1 = performance.now(); }))
         .observe(status, {subtree: true, childList: true, characterData: true, attributes: true});
     }""")

@@ -128,14 +128,13 @@ def run_all(page, timeout_s: float = 180) -> list[str]:
 
 
 def close_all_tabs(page) -> None:
-    """File → Close All Tabs, discarding changes: the next page of the same browser opens only its notebook
+    """Save, then File → Close All Tabs: the next page of the same browser opens only its notebook
     (JupyterLite would otherwise restore this one beside it, kernel and all)."""
+    page.locator(f"{NOTEBOOK} .jp-Notebook").first.click(position={"x": 5, "y": 5})
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    page.locator(".lm-DockPanel-tabBar .jp-mod-dirty").first.wait_for(state="detached")
     page.get_by_role("menuitem", name="File", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Close All Tabs")).click()
-    discard = page.get_by_role("button", name="Discard")
-    try:
-        discard.click(timeout=3000)
-    except Exception:  # no unsaved changes: no dialog
-        pass
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=".ipynb").first.wait_for(state="detached")
     page.wait_for_timeout(1500)  # JupyterLite saves the workspace (now without the notebook) shortly after

@@ -88,19 +88,21 @@ def check_00(page):
 
 
 def check_01(page):
-    first = page.locator(".slicelab-stepper").first
-    first.locator(".slicelab-view-status").get_by_text("Step 0 of 12").wait_for()
-    assert first.locator(".slicelab-flow svg").count() >= 1, "the flow diagram is drawn by viz.js"
-    next_button = first.get_by_role("button", name="Next")
+    controls = page.locator(".slicelab-stepper-controls").first  # the seed's one set of controls
+    status = controls.locator(".slicelab-view-status")
+    status.get_by_text("Step 0 of 12").wait_for()
+    flow = page.locator(".slicelab-flow svg")
+    assert flow.count() >= 1 and "Service" in flow.first.text_content(), "the flow diagram is drawn by viz.js"
+    next_button = controls.get_by_role("button", name="Next")
     for _ in range(3):
         next_button.click()
-    first.locator(".slicelab-view-status").get_by_text("Step 3 of 12").wait_for(timeout=30_000)
+    status.get_by_text("Step 3 of 12").wait_for(timeout=30_000)
     tracker = page.locator(".slicelab-view-tracker").first
     tracker.get_by_text("▶ After Step 3").wait_for(timeout=30_000)
     tracker.scroll_into_view_if_needed()
     current = tracker.locator("td[aria-current=step]")
     assert current.count() == 3 and current.first.text_content() == "10.0.0.1, 10.0.0.2"
-    first.scroll_into_view_if_needed()
+    page.locator(".slicelab-flow").first.scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "site-lesson-01-step-3.png"))
 
 
