@@ -168,7 +168,11 @@ def test_the_learners_edits_survive_a_reload(visit):
         page.keyboard.press("Control+End")
         page.keyboard.type(f"\n{note}")
         page.keyboard.press("Control+s")
-        expect(page.locator(".jp-mod-dirty")).to_have_count(0, timeout=30_000)
+        try:
+            expect(page.locator(".lm-DockPanel-tabBar .jp-mod-dirty")).to_have_count(0, timeout=30_000)
+        except AssertionError:
+            page.screenshot(path=str(SCREENSHOTS / "site-edit-not-saved.png"))
+            raise
         page.reload()
         page.get_by_text(IDLE).first.wait_for()
         expect(page.locator(".jp-Notebook .jp-CodeCell .cm-content").first).to_contain_text(note)
