@@ -108,7 +108,7 @@ def redraws(page, url: str, rounds: int) -> tuple[list[float], list[float]]:
       const mark = () => { window.__t0 = performance.now(); };
       document.addEventListener('keydown', mark, true);
       document.addEventListener('mousedown', mark, true);
-      const status = document.querySelector('.slicelab-stepper-controls .slicelab-view-status');
+      const status = document.querySelector('.slicelab-view-status');  // the seed's, first on the page
       new MutationObserver(() => requestAnimationFrame(() => { window.__t1 = performance.now(); }))
         .observe(status, {subtree: true, childList: true, characterData: true, attributes: true});
     }""")
