@@ -1,6 +1,8 @@
 # Two commands set everything up on a fresh machine:
 #   make lab    opens the course in JupyterLab (LAB_ARGS="--no-browser --port 8888" for headless)
 #   make test   installs what the tests need and runs the whole suite
+# A third builds the course as a static site that runs in any browser (no install for learners):
+#   make site   builds build/site/ (mk/site.mk, site/build.py) and says how to serve it
 # Instructors: make instructor opens the repository with nbgrader's Formgrader and Create Assignment.
 # A virtual environment is created in .venv unless one is already active.
 
@@ -15,7 +17,7 @@ PYTEST_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NEED := scripts/need-system-package.sh
 
-.PHONY: lab instructor learner-copies test setup test-setup system-lab system-test clean help demo-hub
+.PHONY: lab instructor learner-copies test setup test-setup system-lab system-test system-site site clean help demo-hub
 .DEFAULT_GOAL := help
 
 help:
@@ -23,6 +25,7 @@ help:
 	@echo "make instructor - JupyterLab on the whole repository with nbgrader's authoring tools"
 	@echo "make test   - set up and run every test (unit, property, notebooks, browser, grading)"
 	@echo "make demo-hub - (root) a JupyterHub classroom on 127.0.0.1:8000: instructor + two learners; Ctrl-C stops it"
+	@echo "make site   - build the course as a static site that runs in the browser (build/site/)"
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -49,8 +52,15 @@ $(VENV)/.stamp-extensions: $(VENV)/.stamp-install
 	  || { echo "error: the ipywidgets JupyterLab extension is not enabled" >&2; exit 1; }
 	touch $@
 
+$(VENV)/.stamp-site: pyproject.toml $(VENV)/.stamp-install
+	$(PY) -m pip install --quiet -e '.[site]'
+	touch $@
+
 system-lab:
 	@$(NEED) dot graphviz
+
+system-site:
+	@$(NEED) npm npm
 
 system-test: system-lab
 	@$(NEED) chromium chromium
@@ -59,9 +69,13 @@ system-test: system-lab
 
 setup: system-lab $(VENV)/.stamp-install $(VENV)/.stamp-extensions
 
-test-setup: setup system-test $(VENV)/.stamp-test
+test-setup: setup system-test $(VENV)/.stamp-test $(VENV)/.stamp-site
 	@$(MAKE) --no-print-directory -f mk/assets.mk PY=$(PY)
 	@$(MAKE) --no-print-directory -f mk/hub.mk PY=$(PY)
+	@$(MAKE) --no-print-directory -f mk/site.mk PY=$(PY) build/site/index.html
+
+site: setup system-site $(VENV)/.stamp-site
+	@$(MAKE) --no-print-directory -f mk/site.mk PY=$(PY) site
 
 # The learner works in copies of the lessons (git-ignored), made on first run and for lessons added
 # later, never overwritten: the tracked notebooks stay clean and `git pull` never conflicts.

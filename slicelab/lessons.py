@@ -164,10 +164,11 @@ SELF_CHECKS: dict[str, list[dict]] = {'02': [{'question': 'The selector is `app=
  '07': [{'question': 'One Pod of that Service changes. How much data leaves the API server (give a size)?',
          'answer': ['4.5 GB', '4.5gb', '4.5 gigabytes'],
          'hint': 'Multiply the object size in the output above by the number of nodes.'},
-        {'question': 'In which grid does adding Pods to the Service make one update more expensive?',
+        {'question': 'In which rows does adding Pods to the Service make one update more expensive?',
          'choices': ['v1 Endpoints', 'EndpointSlices', 'both'],
          'answer': 'v1 Endpoints',
-         'hint': 'Walk up one column (more Pods, same nodes) in each grid and compare the labels.'},
+         'hint': 'Go down one column (more Pods, same nodes) in the Endpoints rows, then in the Slices rows, '
+                 'and compare the labels.'},
         {'question': 'With slices of 100, what does a single endpoint change send (20,000 endpoints, 5,000 '
                      'nodes)?',
          'answer': ['50 MB', '50mb'],
@@ -177,15 +178,19 @@ SELF_CHECKS: dict[str, list[dict]] = {'02': [{'question': 'The selector is `app=
          'answer': 'create',
          'hint': 'Compare the byte figures across a row: in which row do all columns agree?',
          'explanation': 'Every endpoint has to be sent once either way; slices only help when a few change.'},
-        {'question': 'A rolling update with slices of 100: how many API writes, compared with Endpoints?',
-         'choices': ['far fewer', 'the same number', 'far more'],
-         'answer': 'the same number',
-         'hint': 'Row `rolling-update`: compare the first figure (writes) of the first two columns.'},
+        {'question': 'A rolling update counted as slicelab counts it, slices of 100: how many API writes, '
+                     'compared with Endpoints?',
+         'choices': ['far fewer', 'about the same number', 'far more'],
+         'answer': 'about the same number',
+         'hint': 'Second table, row `rolling-update`: compare the first figure (writes) of the two columns.',
+         'explanation': 'Each replaced Pod is written a few times with either API (one more time with slices: '
+                        'a terminating endpoint stays listed until its Pod is gone); what shrinks is each write.'},
         {'question': '20 endpoints on 10 nodes, limit 100: do slices send less for one update than '
                      'Endpoints?',
          'choices': ['yes', 'no'],
          'answer': 'no',
-         'hint': "Set the sliders to the KEP's second sample and read the `update` bars.",
+         'hint': 'Set the sliders to 20 Pods and 10 nodes (click the number beside a slider to type it) '
+                 'and read the `update` bars.',
          'explanation': 'Below maxEndpointsPerSlice both APIs write one object of the same size.'},
         {'question': 'In the rolling update of 30 Pods, about how many EndpointSlice writes did each replaced '
                      'Pod cost?',

@@ -7,9 +7,15 @@ address of the Service; with EndpointSlices a change rewrites one slice of at mo
 Object sizes are a linear model, `per_object + per_endpoint * endpoints` bytes. Two presets reproduce the
 sources' own figures (`BLOG`, `KEP`); `fit_size_model` fits the model to manifests slicelab really emits,
 measured as compact JSON (what the API server sends on a watch, minus protobuf savings).
+
+A rolling update costs more writes than Pods: the sources count one write per replaced Pod
+(`ONE_WRITE_PER_POD`), while slicelab's controllers write the Pod's endpoint as it appears not ready,
+becomes ready, starts terminating and goes away. `measure_rollout` replays that rollout (lesson 05's) in
+a Cluster and counts each API's writes; it is the default, so no figure of writes is typed by hand.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -29,6 +35,13 @@ class SizeModel:
     def object_bytes(self, endpoints: int) -> float:
         return self.per_object + self.per_endpoint * endpoints
 
+    def describe(self) -> str:
+        """The model in a few words, for chart titles: '300 B per endpoint (blog 2020-09-02)'."""
+        size = f"{self.per_endpoint:.0f} B per endpoint"
+        if round(self.per_object):
+            size += f" + {self.per_object:.0f} B per object"
+        return f"{size} ({self.source.split(':')[0]})" if self.source else size
+
     def __repr__(self) -> str:
         return (f"SizeModel: {self.per_object:.0f} B per object + {self.per_endpoint:.0f} B per endpoint"
                 + (f" ({self.source})" if self.source else ""))
@@ -38,6 +51,53 @@ class SizeModel:
 BLOG = SizeModel(per_endpoint=1.5e6 / 5000, source="blog 2020-09-02: 5,000 Pods make a 1.5MB Endpoints")
 # KEP-752: "20,000 endpoints ... Endpoints object 2.0 MB; an EndpointSlice of 100 endpoints 10 KB" -> 100 B.
 KEP = SizeModel(per_endpoint=2.0e6 / 20000, source="KEP-752: 20,000 endpoints make a 2.0MB Endpoints")
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """API writes per replaced Pod during a rolling update: of the v1 Endpoints object, of EndpointSlices."""
+
+    endpoints: float
+    slices: float
+    source: str = ""
+
+    def writes_per_pod(self, per_slice: int | None) -> float:
+        return self.endpoints if per_slice is None else self.slices
+
+    def __repr__(self) -> str:
+        return (f"Rollout: per replaced Pod, {self.endpoints:g} writes of the Endpoints object and "
+                f"{self.slices:g} of one EndpointSlice" + (f" ({self.source})" if self.source else ""))
+
+
+# The blog's "more than 22TB" and KEP-752's table: one change per replaced Pod.
+ONE_WRITE_PER_POD = Rollout(endpoints=1, slices=1, source="as the blog and KEP-752 count")
+
+
+@functools.lru_cache(maxsize=None)
+def measure_rollout(pods: int = 3) -> Rollout:
+    """Count the writes of a rolling update in slicelab, per replaced Pod, for each API.
+
+    The rollout of lesson 05 (a Deployment with maxSurge 1, maxUnavailable 0): for each old Pod a new
+    Pod starts (not Ready yet), becomes Ready, then the old Pod starts terminating and is removed.
+    """
+    if pods < 1:
+        raise ValueError(f"pods must be at least 1, not {pods}")
+    from slicelab.builders import pod, service  # the size model above stays usable without a cluster
+    from slicelab.cluster import Cluster
+    cluster = Cluster()
+    labels = {"app": "web"}
+    cluster.apply([service("web", selector=labels)]
+                  + [pod(f"web-old-{i}", f"10.1.0.{i + 1}", labels) for i in range(pods)])
+    start = len(cluster.writes)
+    for i in range(pods):
+        for ready in (False, True):
+            cluster.apply(pod(f"web-new-{i}", f"10.1.1.{i + 1}", labels, ready=ready))
+        cluster.delete("Pod", f"web-old-{i}", graceful=True)
+        cluster.delete("Pod", f"web-old-{i}")
+    writes = cluster.writes[start:]
+    per_kind = {kind: sum(w["kind"] == kind for w in writes) / pods for kind in ("Endpoints", "EndpointSlice")}
+    return Rollout(endpoints=per_kind["Endpoints"], slices=per_kind["EndpointSlice"],
+                   source=f"measured: slicelab replays a rolling update of {pods} Pods, maxSurge 1")
 
 
 @dataclass(frozen=True)
@@ -57,12 +117,13 @@ def api_label(per_slice: int | None) -> str:
 
 
 def change_cost(change: str, pods: int, nodes: int, per_slice: int | None,
-                model: SizeModel = KEP) -> Cost:
+                model: SizeModel = KEP, rollout: Rollout | None = None) -> Cost:
     """The cost of a change to a Service with `pods` endpoints watched by `nodes` kube-proxies.
 
     `per_slice=None` is the v1 Endpoints API (one object); an int is `maxEndpointsPerSlice`.
     Changes (as in KEP-752's estimation table): "create" (every endpoint appears), "update" (one
-    endpoint changes), "rolling-update" (every Pod is replaced, one write per Pod).
+    endpoint changes), "rolling-update" (every Pod is replaced: `rollout`'s writes per Pod, by default
+    the writes slicelab's controllers make, `measure_rollout()`).
     """
     if change not in CHANGES:
         raise ValueError(f"change must be one of {', '.join(CHANGES)}, not {change!r}")
@@ -81,16 +142,17 @@ def change_cost(change: str, pods: int, nodes: int, per_slice: int | None,
         writes = 1
         sent = model.object_bytes(largest) * nodes
     else:
-        writes = pods
-        sent = model.object_bytes(largest) * nodes * pods
+        writes = round(pods * (rollout or measure_rollout()).writes_per_pod(per_slice))
+        sent = model.object_bytes(largest) * nodes * writes
     return Cost(writes=writes, watch_events=writes * nodes, bytes=sent)
 
 
 def cost_table(pods: int, nodes: int, model: SizeModel = KEP,
-               per_slices: Iterable[int | None] = (None, 100, 1)) -> list[dict]:
+               per_slices: Iterable[int | None] = (None, 100, 1), rollout: Rollout | None = None) -> list[dict]:
     """KEP-752's estimation table: one row per change, one Cost per API column."""
     columns = list(per_slices)
-    return [{"change": change, **{api_label(p): change_cost(change, pods, nodes, p, model) for p in columns}}
+    return [{"change": change, **{api_label(p): change_cost(change, pods, nodes, p, model, rollout)
+                                  for p in columns}}
             for change in CHANGES]
 
 

@@ -14,10 +14,9 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import importlib.util
-
 import fastjsonschema
 
+from slicelab import runtime
 from slicelab.errors import ManifestError
 from slicelab.validation import identify
 
@@ -37,12 +36,11 @@ _REF = re.compile(r"#/\$defs/([^\"]+)")
 
 
 def schema_dir(strict: bool = True) -> Path:
-    # Only the schema files are needed: finding the package without importing it spares every
-    # `import slicelab` the seconds jsonschema takes to load.
-    spec = importlib.util.find_spec("kubernetes_validate")
-    if spec is None or spec.origin is None:
-        raise ManifestError("the official Kubernetes schemas are missing: pip install kubernetes-validate")
-    base = Path(spec.origin).parent / "kubernetes-json-schema"
+    # Where the schema files are depends on where slicelab runs (kubernetes-validate, or the site's copy).
+    base = runtime.schema_root()
+    if base is None:
+        raise ManifestError("schemas", f"v{SCHEMA_VERSION}", "", "the official Kubernetes schemas are missing: "
+                                                                 "pip install kubernetes-validate")
     return base / f"v{SCHEMA_VERSION}-local{'-strict' if strict else ''}"
 
 

@@ -158,4 +158,4 @@ def test_environment_check_finds_everything():
 
     report = check_environment()
     assert report.ok, str(report)
-    assert report.versions["dot (graphviz)"] != "missing"
+    assert report.versions["Graphviz (draws the diagrams)"] != "missing"

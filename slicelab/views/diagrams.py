@@ -16,6 +16,7 @@ from typing import Any
 
 import graphviz
 
+from slicelab.runtime import render_svg
 from slicelab.selectors import matches_map
 
 __all__ = ["object_graph", "object_graph_svg", "describe_object_graph", "proxy_graph", "proxy_graph_svg",
@@ -110,8 +111,7 @@ def object_graph_svg(source: Any, service: str, namespace: str = "default") -> s
 
 @lru_cache(maxsize=128)
 def _svg(collected: str, service: str) -> str:
-    svg = _graph(json.loads(collected), service).pipe(format="svg").decode("utf-8")
-    return svg[svg.index("<svg"):]
+    return render_svg(_graph(json.loads(collected), service))
 
 
 def describe_object_graph(source: Any, service: str, namespace: str = "default") -> str:
@@ -192,8 +192,7 @@ def _proxy_graph(view: dict, service: str) -> graphviz.Digraph:
 
 def proxy_graph_svg(source: Any, service: str, namespace: str = "default") -> str:
     """The kube-proxy graph as an inline SVG element."""
-    svg = proxy_graph(source, service, namespace).pipe(format="svg").decode("utf-8")
-    return svg[svg.index("<svg"):]
+    return render_svg(proxy_graph(source, service, namespace))
 
 
 @dataclass(frozen=True)

@@ -1,59 +1,68 @@
-"""The environment check of the start-here notebook: which versions run, and whether graphviz draws."""
+"""The environment check of the start-here notebook: where the course runs, which versions, whether graphviz draws.
+
+It reports what it finds wherever it runs: in JupyterLab on a machine, or in a browser tab (the site
+`make site` builds), where no JupyterLab or nbgrader is needed and Graphviz is WebAssembly. What differs
+between the two places comes from `slicelab.runtime`.
+"""
 from __future__ import annotations
 
 import html
-import platform
-import shutil
-import subprocess
+import re
 from importlib import metadata
 
-PACKAGES = ("slicelab-course", "jupyterlab", "ipywidgets", "nbgrader", "graphviz", "matplotlib", "PyYAML")
+from slicelab import runtime
+
+PACKAGES = ("slicelab-course", "jupyterlab", "ipywidgets", "nbgrader", "graphviz", "pygal", "PyYAML")
+MISSING = "missing"
+CODE = re.compile(r"`([^`]*)`")
 
 
 def collect_versions() -> dict[str, str]:
-    """Versions of Python, the course's packages and graphviz's `dot` ("missing" where absent)."""
-    versions = {"Python": platform.python_version()}
+    """Versions of Python, the course's packages and Graphviz; "missing" where something needed is absent,
+    the reason where a package is absent on purpose (a browser tab has no server)."""
+    versions = {"Python": runtime.describe_python()}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            versions[name] = "missing"
-    versions["dot (graphviz)"] = _dot_version()
+            versions[name] = runtime.absent_by_design(name) or MISSING
+    versions["Graphviz (draws the diagrams)"] = runtime.graphviz_version()
     return versions
 
 
-def _dot_version() -> str:
-    dot = shutil.which("dot")
-    if dot is None:
-        return "missing"
-    done = subprocess.run([dot, "-V"], capture_output=True, text=True, timeout=10)
-    words = (done.stderr or done.stdout).split()
-    return words[words.index("version") + 1] if "version" in words else "unknown"
+def _missing(version: str) -> bool:
+    return version.startswith(MISSING)
 
 
 class EnvironmentReport:
     """Versions as a table: HTML in JupyterLab, plain text elsewhere (and as the text alternative)."""
 
-    def __init__(self, versions: dict[str, str]):
+    def __init__(self, versions: dict[str, str], place: str = runtime.PLACE):
         self.versions = versions
+        self.place = place
 
     @property
     def ok(self) -> bool:
-        return "missing" not in self.versions.values()
+        return not any(map(_missing, self.versions.values()))
+
+    @property
+    def verdict(self) -> str:
+        if self.ok:
+            return f"All set: the course runs in {self.place}."
+        return f"Something is missing: {runtime.REPAIR}."
 
     def __str__(self) -> str:
         width = max(map(len, self.versions))
         rows = [f"{name:<{width}}  {version}" for name, version in self.versions.items()]
-        verdict = "All set." if self.ok else "Something is missing: run `make lab` again and read what it prints."
-        return "\n".join(rows + ["", verdict])
+        return "\n".join(rows + ["", self.verdict])
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{'✗ missing' if v == 'missing' else '✓ ' + html.escape(v)}</td></tr>"
+            f"<tr><td>{html.escape(k)}</td><td>{'✗ ' if _missing(v) else '✓ '}{html.escape(v)}</td></tr>"
             for k, v in self.versions.items())
-        verdict = "All set." if self.ok else "Something is missing: run <code>make lab</code> again."
+        verdict = CODE.sub(r"<code>\1</code>", html.escape(self.verdict))
         return f"<table><tr><th>component</th><th>version</th></tr>{rows}</table><p>{verdict}</p>"
 
 

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import graphviz
 
+from slicelab.runtime import render_svg
 from slicelab.views.seed_words import SEED_MARK, correction_for
 
 __all__ = ["render_flow", "flow_svg", "describe_flow"]
@@ -48,8 +49,7 @@ def render_flow(stages: Sequence[str], current: Sequence[str] = ()) -> graphviz.
 
 @lru_cache(maxsize=256)
 def _svg(stages: tuple[str, ...], current: tuple[str, ...]) -> str:
-    svg = render_flow(stages, current).pipe(format="svg").decode("utf-8")
-    return svg[svg.index("<svg"):]
+    return render_svg(render_flow(stages, current))
 
 
 def flow_svg(stages: Sequence[str], current: Sequence[str] = ()) -> str:

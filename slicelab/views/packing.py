@@ -13,6 +13,8 @@ from typing import Any, Iterable, Mapping
 
 import graphviz
 
+from slicelab.runtime import render_svg
+
 MAX_CELLS = 12  # endpoint boxes drawn per slice before the rest is summarised
 
 VERBS = {"create": "created", "update": "updated", "delete": "deleted"}
@@ -73,8 +75,7 @@ class PackingDiagram:
     alt: str
 
     def svg(self) -> str:
-        text = self.graph.pipe(format="svg", encoding="utf-8")
-        return text[text.index("<svg"):]
+        return render_svg(self.graph)
 
     def _repr_html_(self) -> str:
         svg = self.svg().replace("<svg", f"<svg role='img' aria-label='{html.escape(self.alt, quote=True)}'", 1)
