@@ -31,6 +31,7 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
+from autograder.spec import load_assignment
 from conftest import IN_CI, REPO, require_tool
 from test_course_pipeline import _is_solution, _reference_source, _wrong_source
 
@@ -410,7 +411,9 @@ def test_the_classroom_end_to_end(room, browser):
             for assignment in ASSIGNMENTS:
                 rows = list(csv.DictReader(io.StringIO(
                     (room.course / "grading" / assignment / "grades.csv").read_text())))
-                scores[assignment] = {r["student_id"]: (float(r["score"]), float(r["max_score"])) for r in rows}
+                spec = load_assignment(room.course, assignment)  # grades.csv's max_score counts the points a
+                assert {float(r["max_score"]) for r in rows} == {spec.points_possible}  # person gives, too
+                scores[assignment] = {r["student_id"]: (float(r["score"]), spec.max_score) for r in rows}
                 assert set(scores[assignment]) == set(learners), scores
                 score, top = scores[assignment][ada.name]
                 assert score == top > 0, f"{assignment}: the reference answers scored {score} / {top}"
