@@ -20,7 +20,8 @@ import bisect
 import math
 from typing import Iterable
 
-from slicelab.controllers.base import Change, Key, ServiceController
+from slicelab.controllers.base import Change, Key, Lister, ServiceController, Writer
+from slicelab.controllers.metrics import Metrics
 from slicelab.controllers.pods import find_port, hostname_for
 from slicelab.controllers.trigger_time import TriggerTimeTracker
 from slicelab.objects import (ANNOTATION_LEADER, ANNOTATION_OVER_CAPACITY, ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, PodFacts,
@@ -348,8 +349,8 @@ class EndpointsController(ServiceController):
     queue_name = "endpoint"
     incremental = True  # False: every sync recomputes every Pod's contribution (the tests compare both)
 
-    def __init__(self, cluster):
-        super().__init__(cluster)
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics):
+        super().__init__(lister, client, metrics)
         self._contrib: dict[Key, Packing] = {}
         self._signature: dict[Key, tuple] = {}
         self._tracker = TriggerTimeTracker()
@@ -364,22 +365,21 @@ class EndpointsController(ServiceController):
 
     def resync(self) -> None:
         super().resync()
-        for key in self.cluster._objects["Endpoints"]:
+        for key in self.lister.objects("Endpoints"):
             self._full.add(key)  # startup: Endpoints whose Service is gone get deleted
 
     def sync_service(self, key: Key, changed_pods: set[str] | None) -> None:
         ns, name = key
-        cluster = self.cluster
-        svc = cluster._services_by_ns.get(ns, {}).get(name)
+        svc = self.lister.service(ns, name)
         if svc is None:
             self._contrib.pop(key, None)
             self._addresses.pop(key, None)
             self._written.pop(key, None)
             self._signature.pop(key, None)
             self._tracker.forget(key)
-            existing = cluster._objects["Endpoints"].get(key)
+            existing = self.lister.objects("Endpoints").get(key)
             if existing is not None and not _is_leader_lock(existing):
-                cluster._controller_delete(self.name, "Endpoints", key)
+                self.client.delete("Endpoints", key)
             return
         if svc.type == "ExternalName" or svc.selector is None:
             self._contrib.pop(key, None)
@@ -391,7 +391,7 @@ class EndpointsController(ServiceController):
         packing = self._contrib.get(key)
         if not self.incremental or packing is None or changed_pods is None \
                 or self._signature.get(key) != signature:
-            pods = list(cluster._select_pods(ns, svc.selector))
+            pods = list(self.lister.select_pods(ns, svc.selector))
             memo = port_memo(self._port_memo, svc)
             contrib = {p.name: c for p in pods if (c := contribution(svc, p, memo)) is not None}
             packing = Packing(contrib)
@@ -400,7 +400,7 @@ class EndpointsController(ServiceController):
             pods = []
             memo = port_memo(self._port_memo, svc)
             for pod_name in sorted(changed_pods):
-                pod = cluster._pods_by_ns.get(ns, {}).get(pod_name)
+                pod = self.lister.pod(ns, pod_name)
                 c = None
                 if pod is not None and svc.selector.items() <= pod.labels.items():
                     pods.append(pod)
@@ -418,7 +418,7 @@ class EndpointsController(ServiceController):
 
     def _write(self, svc: ServiceFacts, subsets: list[dict], truncated: bool, trigger: str | None) -> None:
         key = (svc.namespace, svc.name)
-        existing = self.cluster._objects["Endpoints"].get(key)
+        existing = self.lister.objects("Endpoints").get(key)
         labels = dict(svc.labels)
         if svc.headless:
             labels[LABEL_HEADLESS] = ""
@@ -458,9 +458,9 @@ class EndpointsController(ServiceController):
         if subsets:
             manifest["subsets"] = subsets
         if existing is None:
-            stored = self.cluster._controller_create(self.name, manifest)
+            stored = self.client.create(manifest)
         else:
-            stored = self.cluster._controller_update(self.name, manifest)
+            stored = self.client.update(manifest)
         self._written[key] = (stored["metadata"]["resourceVersion"], subsets)
 
 

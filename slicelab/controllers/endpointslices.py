@@ -35,7 +35,8 @@ import socket
 from typing import Any
 
 from slicelab.controllers import metrics, topology
-from slicelab.controllers.base import Change, Key, ServiceController
+from slicelab.controllers.metrics import Metrics
+from slicelab.controllers.base import Change, Key, Lister, ServiceController, Writer
 from slicelab.controllers.pods import find_port, hostname_for
 from slicelab.controllers.trigger_time import TriggerTimeTracker
 from slicelab.objects import (ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME,
@@ -284,8 +285,9 @@ class EndpointSliceController(ServiceController):
     manager = MANAGER_ENDPOINTSLICE
     incremental = True  # False: every sync recomputes from scratch (the tests compare both)
 
-    def __init__(self, cluster):
-        super().__init__(cluster)
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics, max_endpoints_per_slice: int = 100):
+        super().__init__(lister, client, metrics)
+        self.max_endpoints_per_slice = max_endpoints_per_slice
         self._tracker = TriggerTimeTracker()
         # Per Service: pod name -> [(address type, port key, ports, identity, endpoint)], valid while
         # the Service signature and Nodes are unchanged.
@@ -322,12 +324,11 @@ class EndpointSliceController(ServiceController):
         errors = len(self.errors)
         self._sync_service(key, changed_pods)
         result = "error" if len(self.errors) > errors else "success"
-        self.cluster._metrics.inc(f"{metrics.SLICE}_syncs", (("result", result),))
+        self.metrics.inc(f"{metrics.SLICE}_syncs", (("result", result),))
 
     def _sync_service(self, key: Key, changed_pods: set[str] | None) -> None:
         ns, name = key
-        cluster = self.cluster
-        svc = cluster._services_by_ns.get(ns, {}).get(name)
+        svc = self.lister.service(ns, name)
         if svc is None or svc.type == "ExternalName" or svc.selector is None:
             # Service gone: slices are left to the garbage collector; no selector: hands off.
             self._pod_endpoints.pop(key, None)
@@ -335,7 +336,7 @@ class EndpointSliceController(ServiceController):
             self._signature.pop(key, None)
             if svc is None:
                 self._tracker.forget(key)
-                self.cluster._metrics.cache_delete(metrics.SLICE, key)
+                self.metrics.cache_delete(metrics.SLICE, key)
             return
         signature = (svc.uid, tuple(sorted(svc.selector.items())), svc.ports, svc.publish_not_ready,
                      svc.ip_families, svc.cluster_ip, tuple(sorted(svc.labels.items())),
@@ -359,7 +360,7 @@ class EndpointSliceController(ServiceController):
                     group[1].pop(ident, None)
                     if not group[1]:
                         del desired[at][pk]
-                pod = cluster._pods_by_ns.get(ns, {}).get(pod_name)
+                pod = self.lister.pod(ns, pod_name)
                 if pod is None or not svc.selector.items() <= pod.labels.items():
                     continue
                 pods.append(pod)
@@ -373,7 +374,7 @@ class EndpointSliceController(ServiceController):
             self._tracker.forget_pods(svc, [n for n in changed_pods if n not in selected])
         else:
             touched = None
-            pods = list(cluster._select_pods(ns, svc.selector))
+            pods = list(self.lister.select_pods(ns, svc.selector))
             cache = {}
             for pod in pods:
                 entries = self._pod_entries(svc, pod, address_types, missing_nodes, memo)
@@ -428,7 +429,7 @@ class EndpointSliceController(ServiceController):
             return []
         zone = None
         if pod.node_name:
-            node = self.cluster._nodes.get(pod.node_name)
+            node = self.lister.nodes().get(pod.node_name)
             if node is None:
                 if not svc.publish_not_ready:
                     missing_nodes.append(f"{pod.name} (Node {pod.node_name} not found)")
@@ -476,14 +477,13 @@ class EndpointSliceController(ServiceController):
         return entries
 
     def _reconcile(self, svc: ServiceFacts, address_types: list[str], desired: dict, touched, trigger) -> None:
-        cluster = self.cluster
         ns = svc.namespace
         labels = {k: v for k, v in svc.labels.items() if k not in RESERVED_LABELS}
         labels[LABEL_SERVICE_NAME] = svc.name
         labels[LABEL_MANAGED_BY] = self.manager
         if svc.headless:
             labels[LABEL_HEADLESS] = ""
-        existing = [self._parsed_slice(m, svc.uid) for m in cluster._slices_of(ns, svc.name, self.manager)
+        existing = [self._parsed_slice(m, svc.uid) for m in self.lister.slices(ns, svc.name, self.manager)
                     if not (m.get("metadata") or {}).get("deletionTimestamp")]
         existing.sort(key=lambda r: r.name)
         mode = topology.hint_mode(svc)
@@ -505,7 +505,7 @@ class EndpointSliceController(ServiceController):
                 mine = by_key.pop(pk, [])
                 before = (len(plan.creates), len(plan.deletes))
                 got = reconcile_by_port_mapping(plan, mine, eps, ports, pk, at, labels,
-                                                cluster.max_endpoints_per_slice, touched_here)
+                                                self.max_endpoints_per_slice, touched_here)
                 added, removed = added + got[0], removed + got[1]
                 efficiency[(at, pk)] = (len(eps), len(mine) + len(plan.creates) - before[0]
                                         - (len(plan.deletes) - before[1]))
@@ -518,18 +518,18 @@ class EndpointSliceController(ServiceController):
                 else:
                     plan.creates.append(placeholder)
                 efficiency[(at, ())] = (0, 1)
-            cluster._metrics.observe(f"{metrics.SLICE}_endpoints_added_per_sync", added)
-            cluster._metrics.observe(f"{metrics.SLICE}_endpoints_removed_per_sync", removed)
-            topology.apply_hints(svc, mode, plan, cluster._nodes, self.events, check_unchanged=touched is None)
+            self.metrics.observe(f"{metrics.SLICE}_endpoints_added_per_sync", added)
+            self.metrics.observe(f"{metrics.SLICE}_endpoints_removed_per_sync", removed)
+            topology.apply_hints(svc, mode, plan, self.lister.nodes(), self.events, check_unchanged=touched is None)
             changed += self._finalize(svc, plan, labels, trigger)
-        cluster._metrics.cache_set(metrics.SLICE, (ns, svc.name), efficiency)
+        self.metrics.cache_set(metrics.SLICE, (ns, svc.name), efficiency)
         if deletes_unsupported:
             for rec in deletes_unsupported:
-                cluster._controller_delete(self.name, "EndpointSlice", (ns, rec.name))
-                cluster._metrics.inc(f"{metrics.SLICE}_changes", (("operation", "delete"),))
+                self.client.delete("EndpointSlice", (ns, rec.name))
+                self.metrics.inc(f"{metrics.SLICE}_changes", (("operation", "delete"),))
             changed += len(deletes_unsupported)
         distribution = svc.traffic_distribution if svc.traffic_distribution == "PreferClose" and mode != "auto" else ""
-        cluster._metrics.observe(f"{metrics.SLICE}_endpointslices_changed_per_sync", changed,
+        self.metrics.observe(f"{metrics.SLICE}_endpointslices_changed_per_sync", changed,
                                  (("topology", "Auto" if mode == "auto" else "Disabled"),
                                   ("traffic_distribution", distribution)), metrics.DEFAULT_BUCKETS)
 
@@ -549,19 +549,18 @@ class EndpointSliceController(ServiceController):
                 plan.deletes.pop(i)
             else:
                 i += 1
-        cluster = self.cluster
         changed = len(plan.creates) + len(plan.updates) + len(plan.deletes)
         if svc.deleting:
             plan.creates = []
-        count = cluster._metrics.inc
+        count = self.metrics.inc
         for rec in plan.creates:
-            self._remember(rec, cluster._controller_create(self.name, self._manifest(svc, rec, labels, trigger)), svc)
+            self._remember(rec, self.client.create(self._manifest(svc, rec, labels, trigger)), svc)
             count(f"{metrics.SLICE}_changes", (("operation", "create"),))
         for rec in plan.updates:
-            self._remember(rec, cluster._controller_update(self.name, self._manifest(svc, rec, labels, trigger)), svc)
+            self._remember(rec, self.client.update(self._manifest(svc, rec, labels, trigger)), svc)
             count(f"{metrics.SLICE}_changes", (("operation", "update"),))
         for rec in plan.deletes:
-            cluster._controller_delete(self.name, "EndpointSlice", (svc.namespace, rec.name))
+            self.client.delete("EndpointSlice", (svc.namespace, rec.name))
             count(f"{metrics.SLICE}_changes", (("operation", "delete"),))
         return changed
 

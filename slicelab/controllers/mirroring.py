@@ -24,7 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 from slicelab.controllers import metrics
-from slicelab.controllers.base import Change, Controller, Key
+from slicelab.controllers.base import Change, Controller, Key, Lister, Writer
+from slicelab.controllers.metrics import Metrics
 from slicelab.controllers.endpointslices import endpoint_identity, port_sort_key, same_endpoint
 from slicelab.objects import (ANNOTATION_LAST_APPLIED, ANNOTATION_LEADER, ANNOTATION_TRIGGER_TIME,
                               LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SKIP_MIRROR, MANAGER_MIRRORING,
@@ -37,8 +38,8 @@ class MirroringController(Controller):
     name = "endpointslice-mirroring"
     queue_name = "endpoint_slice_mirroring"
 
-    def __init__(self, cluster):
-        super().__init__(cluster)
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics):
+        super().__init__(lister, client, metrics)
         self._queue: set[Key] = set()
         self.events: list[str] = []
         self.totals = {"added": 0, "updated": 0, "removed": 0}   # endpoints changed by the last sync
@@ -53,30 +54,29 @@ class MirroringController(Controller):
                     self._queue.add((change.key[0], labels[LABEL_SERVICE_NAME]))
 
     def resync(self) -> None:
-        self._queue.update(self.cluster._objects["Endpoints"])
+        self._queue.update(self.lister.objects("Endpoints"))
 
     def sync(self) -> None:
         queue, self._queue = sorted(self._queue), set()
         if queue:
-            self.cluster._metrics.inc("workqueue_adds_total", (("name", self.queue_name),), len(queue))
+            self.metrics.inc("workqueue_adds_total", (("name", self.queue_name),), len(queue))
         for key in queue:
             self._sync(key)
 
     def _sync(self, key: Key) -> None:
         ns, name = key
-        cluster = self.cluster
-        existing = sorted(cluster._slices_of(ns, name, MANAGER_MIRRORING), key=lambda m: m["metadata"]["name"])
-        endpoints = cluster._objects["Endpoints"].get(key)
-        svc = cluster._services_by_ns.get(ns, {}).get(name)
+        existing = sorted(self.lister.slices(ns, name, MANAGER_MIRRORING), key=lambda m: m["metadata"]["name"])
+        endpoints = self.lister.objects("Endpoints").get(key)
+        svc = self.lister.service(ns, name)
         meta = (endpoints or {}).get("metadata") or {}
         mirror = (endpoints is not None and svc is not None and svc.selector is None
                   and (meta.get("labels") or {}).get(LABEL_SKIP_MIRROR) != "true"
                   and ANNOTATION_LEADER not in (meta.get("annotations") or {}))
         if not mirror:
             for manifest in existing:
-                cluster._controller_delete(self.name, "EndpointSlice", (ns, manifest["metadata"]["name"]))
-                cluster._metrics.inc(f"{metrics.MIRRORING}_changes", (("operation", "delete"),))
-            cluster._metrics.cache_delete(metrics.MIRRORING, key)
+                self.client.delete("EndpointSlice", (ns, manifest["metadata"]["name"]))
+                self.metrics.inc(f"{metrics.MIRRORING}_changes", (("operation", "delete"),))
+            self.metrics.cache_delete(metrics.MIRRORING, key)
             return
         desired, skipped = self._desired(endpoints)
         labels = dict(meta.get("labels") or {})
@@ -122,19 +122,19 @@ class MirroringController(Controller):
             creates = {}  # nothing is created for an Endpoints object that is being deleted
         for address_type in ("IPv4", "IPv6"):
             for manifest in creates.get(address_type, []):
-                cluster._controller_create(self.name, manifest)
+                self.client.create(manifest)
         for manifest in updates:
-            cluster._controller_update(self.name, manifest)
+            self.client.update(manifest)
         for manifests in deletes.values():
             for manifest in manifests:
-                cluster._controller_delete(self.name, "EndpointSlice", (ns, manifest["metadata"]["name"]))
+                self.client.delete("EndpointSlice", (ns, manifest["metadata"]["name"]))
         self._count(key, desired, totals, skipped, sum(map(len, creates.values())), len(updates),
                     sum(map(len, deletes.values())))
 
     def _count(self, key: Key, desired: dict, totals: dict, skipped: int, creates: int, updates: int,
                deletes: int) -> None:
         """The mirroring controller's metrics for one reconcile (one slice per desired group)."""
-        m = self.cluster._metrics
+        m = self.metrics
         for what in ("added", "updated", "removed"):
             m.observe(f"{metrics.MIRRORING}_endpoints_{what}_per_sync", totals[what])
         m.observe(f"{metrics.MIRRORING}_addresses_skipped_per_sync", skipped)
