@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, NamedTuple, Protocol
 
 from slicelab.controllers.pods import endpoint_relevant
+from slicelab.objects import LABEL_MANAGED_BY, LABEL_SERVICE_NAME
 
 if TYPE_CHECKING:
     from slicelab.controllers.metrics import Metrics
@@ -72,6 +73,15 @@ class Change(NamedTuple):
     old_facts: Any = None
     new_facts: Any = None
     actor: str | None = None  # controller name, or None for the user
+
+
+def managed_slice_services(change: Change, manager: str) -> Iterator[Key]:
+    """The Services whose slices of `manager` a change touched (before or after), by their service-name
+    label: another writer's edit of a controller's slice makes it sync that Service again."""
+    for manifest in (change.old, change.new):
+        labels = ((manifest or {}).get("metadata") or {}).get("labels") or {}
+        if labels.get(LABEL_MANAGED_BY) == manager and LABEL_SERVICE_NAME in labels:
+            yield change.key[0], labels[LABEL_SERVICE_NAME]
 
 
 class Controller:

@@ -23,6 +23,7 @@ from typing import Iterable
 from slicelab.controllers.base import Change, Key, Lister, ServiceController, Writer
 from slicelab.controllers.metrics import Metrics
 from slicelab.controllers.pods import find_port, hostname_for
+from slicelab.controllers.subsets import new_subset, pack
 from slicelab.controllers.trigger_time import TriggerTimeTracker
 from slicelab.objects import (ANNOTATION_LEADER, ANNOTATION_OVER_CAPACITY, ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, PodFacts,
                               ServiceFacts, ip_family)
@@ -149,30 +150,12 @@ def repack(contributions: Iterable) -> list[dict]:
                 entries[key] = (address, ready)
             elif prior[1] and not ready:  # not-ready wins
                 entries[key] = (address, False)
-    groups: dict = {}
-    for pkey, entries in by_port.items():
-        signature = frozenset((k, r) for k, (_, r) in entries.items())
-        group = groups.get(signature)
-        if group is None:
-            groups[signature] = group = ([], entries)
-        group[0].append(pkey)
-    subsets = []
-    for pkeys, entries in groups.values():
-        pkeys.sort(key=lambda p: p[0])
-        ordered = sorted(entries.items(), key=lambda item: item[0])
-        subset: dict = {}
-        ready = [a for _, (a, r) in ordered if r]
-        not_ready = [a for _, (a, r) in ordered if not r]
-        if ready:
-            subset["addresses"] = ready
-        if not_ready:
-            subset["notReadyAddresses"] = not_ready
-        ports = [port_dicts[p] for p in pkeys if p != _NO_PORT]
-        if ports:
-            subset["ports"] = ports
-        subsets.append((pkeys[0][0], ordered[0][0], subset))
-    subsets.sort(key=lambda s: (s[0], s[1]))
-    return [s for _, _, s in subsets]
+    return pack(by_port, port_dicts, _service_order)
+
+
+def _service_order(pkey: tuple) -> int:
+    """A resolved port's position among the Service's ports (-1: the headless Service without ports)."""
+    return pkey[0]
 
 
 class PortAddresses:
@@ -284,17 +267,10 @@ class Packing:
         out = []
         for candidates in groups.values():
             for pa, pkeys in candidates:
-                pkeys.sort(key=lambda p: p[0])
-                subset: dict = {}
-                if pa.ready:
-                    subset["addresses"] = list(pa.ready)
-                if pa.not_ready:
-                    subset["notReadyAddresses"] = list(pa.not_ready)
+                pkeys.sort(key=_service_order)
                 ports = [self.port_dicts[p] for p in pkeys if p != _NO_PORT]
-                if ports:
-                    subset["ports"] = ports
                 first = min(pa.ready_keys[:1] + pa.not_ready_keys[:1])
-                out.append((pkeys[0][0], first, subset))
+                out.append((pkeys[0][0], first, new_subset(list(pa.ready), list(pa.not_ready), ports)))
         out.sort(key=lambda s: (s[0], s[1]))
         return [s for _, _, s in out]
 

@@ -36,7 +36,9 @@ from typing import Any
 
 from slicelab.controllers import metrics, topology
 from slicelab.controllers.metrics import Metrics
-from slicelab.controllers.base import Change, Key, Lister, ServiceController, Writer
+from slicelab.controllers.base import Change, Key, Lister, ServiceController, Writer, managed_slice_services
+from slicelab.controllers.plan import (Plan, SliceRec, count_changes, parse_slice, port_sort_key,
+                                       recycle, same_endpoint, slice_manifest, write)
 from slicelab.controllers.pods import find_port, hostname_for
 from slicelab.controllers.trigger_time import TriggerTimeTracker
 from slicelab.objects import (ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME,
@@ -55,18 +57,6 @@ def service_address_types(svc: ServiceFacts) -> list[str]:
     return ["IPv4", "IPv6"]
 
 
-def port_sort_key(port: tuple) -> tuple:
-    name, number, protocol, app = port
-    return (name, -1 if number is None else number, protocol or "", app or "")
-
-
-def endpoint_identity(ep: dict) -> tuple:
-    """What makes two endpoints 'the same' (§3.5): addresses, hostname, targetRef namespace/name."""
-    ref = ep.get("targetRef") or {}
-    return (tuple(sorted(ep.get("addresses") or ())), ep.get("hostname") or "",
-            ref.get("namespace") or "", ref.get("name") or "")
-
-
 def ip_order(identity: tuple) -> tuple:
     """Numeric IP order for endpoints placed in one sync (documented choice, §12): IPv4 before IPv6,
     then the address as a number (its packed bytes), then the Pod name."""
@@ -81,69 +71,8 @@ def ip_order(identity: tuple) -> tuple:
     return (1, False, b"", identity[3])
 
 
-def _target_ref(ep: dict) -> tuple:
-    ref = ep.get("targetRef") or {}
-    return tuple(sorted((k, v) for k, v in ref.items() if k != "resourceVersion"))
-
-
-def same_endpoint(a: dict, b: dict) -> bool:
-    """EndpointsEqualBeyondHash: conditions, nodeName, zone, targetRef (hints are not compared)."""
-    return (a.get("conditions") == b.get("conditions") and a.get("nodeName") == b.get("nodeName")
-            and a.get("zone") == b.get("zone") and _target_ref(a) == _target_ref(b))
-
-
-class SliceRec:
-    """A slice while it is being planned: name (None until created), ports, endpoints by identity."""
-
-    __slots__ = ("name", "address_type", "ports", "port_key", "endpoints", "labels", "annotations",
-                 "owned", "manifest")
-
-    def __init__(self, name, address_type, ports, port_key, endpoints, labels, annotations, owned,
-                 manifest=None):
-        self.name = name
-        self.address_type = address_type
-        self.ports = ports
-        self.port_key = port_key
-        self.endpoints: dict = endpoints
-        self.labels = labels
-        self.annotations = annotations
-        self.owned = owned
-        self.manifest = manifest
-
-    def copy(self) -> "SliceRec":
-        return SliceRec(self.name, self.address_type, self.ports, self.port_key, dict(self.endpoints),
-                        self.labels, self.annotations, self.owned, self.manifest)
-
-    def __len__(self) -> int:
-        return len(self.endpoints)
-
-
-def parse_slice(manifest: dict, svc_uid: str) -> SliceRec:
-    meta = manifest.get("metadata") or {}
-    ports = list(manifest.get("ports") or ())
-    key = tuple(sorted(((p.get("name") or "", p.get("port"), p.get("protocol") or "TCP", p.get("appProtocol"))
-                        for p in ports), key=port_sort_key))
-    endpoints = {}
-    for ep in manifest.get("endpoints") or ():
-        endpoints.setdefault(endpoint_identity(ep), ep)
-    owned = any(ref.get("apiVersion") == "v1" and ref.get("kind") == "Service" and ref.get("uid") == svc_uid
-                for ref in meta.get("ownerReferences") or ())
-    return SliceRec(meta.get("name"), manifest.get("addressType"), ports, key, endpoints,
-                    dict(meta.get("labels") or {}), dict(meta.get("annotations") or {}), owned, manifest)
-
-
 def _non_reserved(labels: dict) -> dict:
     return {k: v for k, v in labels.items() if k not in RESERVED_LABELS}
-
-
-class Plan:
-    """Writes planned for one address type: creates, updates, deletes; unchanged slices alongside."""
-
-    def __init__(self) -> None:
-        self.creates: list[SliceRec] = []
-        self.updates: list[SliceRec] = []
-        self.deletes: list[SliceRec] = []
-        self.unchanged: list[SliceRec] = []
 
 
 def reconcile_by_port_mapping(plan: Plan, existing: list[SliceRec], desired: dict, ports: list,
@@ -308,10 +237,7 @@ class EndpointSliceController(ServiceController):
         if change.kind == "Node":
             self.resync()
         elif change.kind == "EndpointSlice" and change.actor != self.name:
-            for manifest in (change.old, change.new):
-                labels = ((manifest or {}).get("metadata") or {}).get("labels") or {}
-                if labels.get(LABEL_MANAGED_BY) == self.manager and LABEL_SERVICE_NAME in labels:
-                    self._full.add((change.key[0], labels[LABEL_SERVICE_NAME]))
+            self._full.update(managed_slice_services(change, self.manager))
 
     def take_work(self):
         self._full.update(self._retry)
@@ -524,9 +450,10 @@ class EndpointSliceController(ServiceController):
             changed += self._finalize(svc, plan, labels, trigger)
         self.metrics.cache_set(metrics.SLICE, (ns, svc.name), efficiency)
         if deletes_unsupported:
-            for rec in deletes_unsupported:
-                self.client.delete("EndpointSlice", (ns, rec.name))
-                self.metrics.inc(f"{metrics.SLICE}_changes", (("operation", "delete"),))
+            plan = Plan()
+            plan.deletes = deletes_unsupported
+            write(plan, self.client, ns)
+            count_changes(self.metrics, metrics.SLICE, plan)
             changed += len(deletes_unsupported)
         distribution = svc.traffic_distribution if svc.traffic_distribution == "PreferClose" and mode != "auto" else ""
         self.metrics.observe(f"{metrics.SLICE}_endpointslices_changed_per_sync", changed,
@@ -536,56 +463,27 @@ class EndpointSliceController(ServiceController):
     def _finalize(self, svc: ServiceFacts, plan: Plan, labels: dict, trigger: str | None) -> int:
         """Recycle, then write; returns the slices changed (creates counted even when skipped, as
         upstream's `endpointslices_changed_per_sync` does)."""
-        # Recycling: pair deletes (in order) with the last pending create of the same address type.
-        i = 0
-        while i < len(plan.deletes) and plan.creates:
-            doomed = plan.deletes[i]
-            fresh = plan.creates[-1]
-            if doomed.address_type == fresh.address_type and doomed.owned:
-                fresh.name = doomed.name
-                fresh.annotations = {}
-                plan.creates.pop()
-                plan.updates.append(fresh)
-                plan.deletes.pop(i)
-            else:
-                i += 1
-        changed = len(plan.creates) + len(plan.updates) + len(plan.deletes)
+        recycle(plan)
+        changed = plan.writes()
         if svc.deleting:
             plan.creates = []
-        count = self.metrics.inc
-        for rec in plan.creates:
-            self._remember(rec, self.client.create(self._manifest(svc, rec, labels, trigger)), svc)
-            count(f"{metrics.SLICE}_changes", (("operation", "create"),))
-        for rec in plan.updates:
-            self._remember(rec, self.client.update(self._manifest(svc, rec, labels, trigger)), svc)
-            count(f"{metrics.SLICE}_changes", (("operation", "update"),))
-        for rec in plan.deletes:
-            self.client.delete("EndpointSlice", (svc.namespace, rec.name))
-            count(f"{metrics.SLICE}_changes", (("operation", "delete"),))
+        owner = {"apiVersion": "v1", "kind": "Service", "name": svc.name, "uid": svc.uid, "controller": True,
+                 "blockOwnerDeletion": True}
+        write(plan, self.client, svc.namespace,
+              lambda rec: slice_manifest(rec, svc.namespace, labels, _annotations(rec, trigger), owner),
+              lambda rec, stored: self._remember(rec, stored, svc))
+        count_changes(self.metrics, metrics.SLICE, plan)
         return changed
 
-    def _manifest(self, svc: ServiceFacts, rec: SliceRec, labels: dict, trigger: str | None) -> dict:
-        annotations = dict(rec.annotations)
-        if trigger:
-            annotations[ANNOTATION_TRIGGER_TIME] = trigger
-        else:
-            annotations.pop(ANNOTATION_TRIGGER_TIME, None)
-        metadata: dict[str, Any] = {}
-        if rec.name:
-            metadata["name"] = rec.name
-        metadata["generateName"] = f"{svc.name}-"
-        metadata["namespace"] = svc.namespace
-        metadata["labels"] = dict(labels)
-        if annotations:
-            metadata["annotations"] = annotations
-        metadata["ownerReferences"] = [{"apiVersion": "v1", "kind": "Service", "name": svc.name,
-                                        "uid": svc.uid, "controller": True, "blockOwnerDeletion": True}]
-        manifest: dict[str, Any] = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                                    "metadata": metadata, "addressType": rec.address_type,
-                                    "endpoints": list(rec.endpoints.values()) or None}
-        if rec.ports:
-            manifest["ports"] = list(rec.ports)
-        return manifest
+
+def _annotations(rec: SliceRec, trigger: str | None) -> dict:
+    """A slice's annotations as written: its own, with the trigger time of this sync (or none)."""
+    annotations = dict(rec.annotations)
+    if trigger:
+        annotations[ANNOTATION_TRIGGER_TIME] = trigger
+    else:
+        annotations.pop(ANNOTATION_TRIGGER_TIME, None)
+    return annotations
 
 
 def _is_placeholder(rec: SliceRec, placeholder: SliceRec, namespace: str) -> bool:

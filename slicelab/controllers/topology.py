@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Mapping
 from slicelab.objects import ANNOTATION_TOPOLOGY_HINTS, ANNOTATION_TOPOLOGY_MODE, NodeFacts, ServiceFacts
 
 if TYPE_CHECKING:
-    from slicelab.controllers.endpointslices import Plan
+    from slicelab.controllers.plan import Plan
 
 
 def hint_mode(svc: ServiceFacts) -> str | None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Mapping
 from slicelab.objects import NodeFacts
 
 if TYPE_CHECKING:
-    from slicelab.controllers.endpointslices import Plan
+    from slicelab.controllers.plan import Plan
 
 OVERLOAD_THRESHOLD = 0.2
 
