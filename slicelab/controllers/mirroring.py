@@ -161,7 +161,7 @@ def plan_mirroring(existing: list[SliceRec], desired: dict, endpoints_labels: di
     for rec in existing:
         by_group.setdefault((rec.address_type, rec.port_key), []).append(rec)
     plan = Plan()
-    deletes: dict[str, list[SliceRec]] = {}
+    surplus: list[SliceRec] = []
     totals = {"added": 0, "updated": 0, "removed": 0}
     for (address_type, pk), (ports, eps) in desired.items():
         have = by_group.pop((address_type, pk), [])
@@ -178,10 +178,12 @@ def plan_mirroring(existing: list[SliceRec], desired: dict, endpoints_labels: di
         if any(changes.values()) or not _same_metadata(first.manifest, endpoints_labels, annotations):
             wanted.name = first.name
             plan.updates.append(wanted)
-        deletes.setdefault(address_type, []).extend(have[1:])
-    for (address_type, _), recs in by_group.items():
-        deletes.setdefault(address_type, []).extend(recs)
-    plan.deletes = [rec for recs in deletes.values() for rec in recs]
+        surplus.extend(have[1:])
+    for recs in by_group.values():
+        surplus.extend(recs)
+    # Deletes are written grouped by address type, in the order each type first has one.
+    types = list(dict.fromkeys(rec.address_type for rec in surplus))
+    plan.deletes = sorted(surplus, key=lambda rec: types.index(rec.address_type))
     recycle(plan)
     return plan, totals
 
