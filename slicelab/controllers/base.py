@@ -128,24 +128,17 @@ class ServiceController(Controller):
     def take_work(self) -> dict[Key, set[str] | None]:
         """Services to sync → names of changed Pods (None: recompute everything)."""
         work: dict[Key, set[str] | None] = {key: None for key in self._full}
-        services = self.lister.services
-        # Only Services not recomputed from scratch anyway need to know which Pods changed.
-        candidates = {ns: [svc for svc in services(ns).values()
-                           if svc.selector is not None and (ns, svc.name) not in self._full]
-                      for ns in {ns for ns, _ in self._pod_changes}}
         by_ns: dict[str, list[tuple]] = {}
         for (ns, name), facts in self._pod_changes.items():
-            if candidates[ns]:
-                by_ns.setdefault(ns, []).append((name, facts))
+            by_ns.setdefault(ns, []).append((name, facts))
         for ns, changes in by_ns.items():
-            for svc in candidates[ns]:
-                key = (ns, svc.name)
-                wanted = svc.selector.items()
-                hit = {name for name, (old, new) in changes
-                       if (old is not None and wanted <= old.labels.items())
-                       or (new is not None and wanted <= new.labels.items())}
+            # Only Services not recomputed from scratch anyway need to know which Pods changed.
+            for svc in self.lister.services(ns).values():
+                if svc.selector is None or (ns, svc.name) in self._full:
+                    continue
+                hit = _pods_selected(svc.selector, changes)
                 if hit:
-                    work.setdefault(key, set()).update(hit)
+                    work.setdefault((ns, svc.name), set()).update(hit)  # type: ignore[union-attr]
         self._full.clear()
         self._pod_changes.clear()
         return work
@@ -159,3 +152,10 @@ class ServiceController(Controller):
 
     def sync_service(self, key: Key, changed_pods: set[str] | None) -> None:  # pragma: no cover
         raise NotImplementedError
+
+
+def _pods_selected(selector: Mapping[str, str], changes: list[tuple]) -> set[str]:
+    """The changed Pods (name, (old facts, new facts)) whose old or new labels the selector matches."""
+    wanted = selector.items()
+    return {name for name, (old, new) in changes
+            if (old is not None and wanted <= old.labels.items()) or (new is not None and wanted <= new.labels.items())}

@@ -22,10 +22,11 @@ from typing import Iterable
 
 from slicelab.controllers.base import Change, Key, Lister, ServiceController, Writer
 from slicelab.controllers.metrics import Metrics
+from slicelab.controllers.plan import port_value
 from slicelab.controllers.pods import find_port, hostname_for
 from slicelab.controllers.subsets import new_subset, pack
-from slicelab.controllers.trigger_time import TriggerTimeTracker
-from slicelab.objects import (ANNOTATION_LEADER, ANNOTATION_OVER_CAPACITY, ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, PodFacts,
+from slicelab.controllers.trigger_time import TriggerTimeTracker, with_trigger_time
+from slicelab.objects import (ANNOTATION_LEADER, ANNOTATION_OVER_CAPACITY, LABEL_HEADLESS, PodFacts,
                               ServiceFacts, ip_family)
 
 MAX_CAPACITY = 1000
@@ -171,6 +172,22 @@ class PortAddresses:
         self.not_ready: list = []
         self.digest = 0  # order-independent hash of the (address, ready) set, to find equal sets fast
 
+    @classmethod
+    def of(cls, entries: list[tuple]) -> "PortAddresses":
+        """From (key, address, ready) entries at once (sorted here); a key listed twice counts once."""
+        entries.sort(key=_first)
+        pa = cls()
+        pa.members = {key: ready for key, _, ready in entries}
+        digest = 0
+        for entry in entries:
+            digest ^= hash((entry[0], entry[2]))
+        pa.digest = digest
+        pa.ready_keys = [key for key, _, ready in entries if ready]
+        pa.ready = [address for _, address, ready in entries if ready]
+        pa.not_ready_keys = [key for key, _, ready in entries if not ready]
+        pa.not_ready = [address for _, address, ready in entries if not ready]
+        return pa
+
     def add(self, key: tuple, address: tuple, ready: bool) -> None:
         self.members[key] = ready
         keys, items = (self.ready_keys, self.ready) if ready else (self.not_ready_keys, self.not_ready)
@@ -213,19 +230,9 @@ class Packing:
                     self.port_dicts[pkey] = pdict  # the first Pod's port dict, as before
                 row.append(entry)
         for pkey, entries in rows.items():
-            entries.sort(key=_first)
-            pa = self.ports[pkey] = PortAddresses()
-            pa.members = {key: ready for key, _, ready in entries}
+            pa = self.ports[pkey] = PortAddresses.of(entries)
             if len(pa.members) < len(entries):
                 self.collision = True
-            digest = 0
-            for entry in entries:
-                digest ^= hash((entry[0], entry[2]))
-            pa.digest = digest
-            pa.ready_keys = [key for key, _, ready in entries if ready]
-            pa.ready = [address for _, address, ready in entries if ready]
-            pa.not_ready_keys = [key for key, _, ready in entries if not ready]
-            pa.not_ready = [address for _, address, ready in entries if not ready]
 
     def set(self, name: str, c: tuple | None) -> None:
         """Replace one Pod's contribution (None: it contributes nothing)."""
@@ -315,8 +322,7 @@ def _normal_subsets(subsets) -> list:
     for s in subsets or ():
         out.append((tuple(_normal_address(a) for a in s.get("addresses") or ()),
                     tuple(_normal_address(a) for a in s.get("notReadyAddresses") or ()),
-                    tuple((p.get("name") or "", p.get("port"), p.get("protocol") or "TCP",
-                           p.get("appProtocol")) for p in s.get("ports") or ())))
+                    tuple(map(port_value, s.get("ports") or ()))))
     return out
 
 
@@ -345,38 +351,47 @@ class EndpointsController(ServiceController):
             self._full.add(key)  # startup: Endpoints whose Service is gone get deleted
 
     def sync_service(self, key: Key, changed_pods: set[str] | None) -> None:
-        ns, name = key
-        svc = self.lister.service(ns, name)
-        if svc is None:
-            self._contrib.pop(key, None)
-            self._addresses.pop(key, None)
-            self._written.pop(key, None)
-            self._signature.pop(key, None)
-            self._tracker.forget(key)
-            existing = self.lister.objects("Endpoints").get(key)
-            if existing is not None and not _is_leader_lock(existing):
-                self.client.delete("Endpoints", key)
+        svc = self.lister.service(*key)
+        if svc is None or svc.type == "ExternalName" or svc.selector is None:
+            self._forget(key, gone=svc is None)
             return
-        if svc.type == "ExternalName" or svc.selector is None:
-            self._contrib.pop(key, None)
-            self._addresses.pop(key, None)
-            self._signature.pop(key, None)
+        packing, trigger = self._packing(svc, changed_pods)
+        subsets = packing.subsets() if self.incremental else repack(packing.contrib.values())
+        truncated = truncate(subsets)
+        self._addresses[key] = _with_address_dicts(subsets, self._addresses.get(key, ({}, {})))
+        self._write(svc, subsets, truncated, trigger)
+
+    def _forget(self, key: Key, gone: bool) -> None:
+        """A Service without selector (or ExternalName) is left alone; a Service gone takes its Endpoints
+        along (unless that object is a leader-election lock)."""
+        self._contrib.pop(key, None)
+        self._addresses.pop(key, None)
+        self._signature.pop(key, None)
+        if not gone:
             return
+        self._written.pop(key, None)
+        self._tracker.forget(key)
+        existing = self.lister.objects("Endpoints").get(key)
+        if existing is not None and not _is_leader_lock(existing):
+            self.client.delete("Endpoints", key)
+
+    def _packing(self, svc: ServiceFacts, changed_pods: set[str] | None) -> tuple[Packing, str | None]:
+        """The Service's contributions, updated for the changed Pods when the last ones still hold, else
+        from every selected Pod; and the trigger time of this sync."""
+        key = (svc.namespace, svc.name)
         signature = (svc.uid, tuple(sorted(svc.selector.items())), svc.ports, svc.publish_not_ready,
                      svc.ip_families, svc.cluster_ip)
         packing = self._contrib.get(key)
+        memo = port_memo(self._port_memo, svc)
         if not self.incremental or packing is None or changed_pods is None \
                 or self._signature.get(key) != signature:
-            pods = list(self.lister.select_pods(ns, svc.selector))
-            memo = port_memo(self._port_memo, svc)
-            contrib = {p.name: c for p in pods if (c := contribution(svc, p, memo)) is not None}
-            packing = Packing(contrib)
+            pods = list(self.lister.select_pods(svc.namespace, svc.selector))
+            packing = Packing({p.name: c for p in pods if (c := contribution(svc, p, memo)) is not None})
             trigger = self._tracker.compute(svc, pods)
         else:
             pods = []
-            memo = port_memo(self._port_memo, svc)
             for pod_name in sorted(changed_pods):
-                pod = self.lister.pod(ns, pod_name)
+                pod = self.lister.pod(svc.namespace, pod_name)
                 c = None
                 if pod is not None and svc.selector.items() <= pod.labels.items():
                     pods.append(pod)
@@ -387,40 +402,21 @@ class EndpointsController(ServiceController):
             trigger = self._tracker.compute(svc, pods, every_pod=False)
         self._contrib[key] = packing
         self._signature[key] = signature
-        subsets = packing.subsets() if self.incremental else repack(packing.contrib.values())
-        truncated = truncate(subsets)
-        self._addresses[key] = _with_address_dicts(subsets, self._addresses.get(key, ({}, {})))
-        self._write(svc, subsets, truncated, trigger)
+        return packing, trigger
 
     def _write(self, svc: ServiceFacts, subsets: list[dict], truncated: bool, trigger: str | None) -> None:
+        """Create or update the Endpoints object, unless it already says all this."""
         key = (svc.namespace, svc.name)
         existing = self.lister.objects("Endpoints").get(key)
+        if existing is not None and self._up_to_date(existing, svc, subsets, truncated):
+            return
         labels = dict(svc.labels)
         if svc.headless:
             labels[LABEL_HEADLESS] = ""
         else:
             labels.pop(LABEL_HEADLESS, None)
-        if existing is not None:
-            meta = existing.get("metadata") or {}
-            current_labels = dict(meta.get("labels") or {})
-            current_labels.pop(LABEL_HEADLESS, None)
-            annotations = meta.get("annotations") or {}
-            capacity_ok = (annotations.get(ANNOTATION_OVER_CAPACITY) == "truncated") if truncated \
-                else ANNOTATION_OVER_CAPACITY not in annotations
-            written = self._written.get(key)
-            if written is not None and written[0] == meta.get("resourceVersion"):
-                same = (existing.get("subsets") or []) == subsets  # our own last write: compare exactly
-            else:
-                same = _normal_subsets(existing.get("subsets")) == _normal_subsets(subsets)
-            if capacity_ok and current_labels == dict(svc.labels) and same:
-                return
-            annotations = dict(annotations)
-        else:
-            annotations = {}
-        if trigger:
-            annotations[ANNOTATION_TRIGGER_TIME] = trigger
-        else:
-            annotations.pop(ANNOTATION_TRIGGER_TIME, None)
+        annotations = dict(((existing or {}).get("metadata") or {}).get("annotations") or {})
+        with_trigger_time(annotations, trigger)
         if truncated:
             annotations[ANNOTATION_OVER_CAPACITY] = "truncated"
         else:
@@ -433,11 +429,24 @@ class EndpointsController(ServiceController):
         manifest: dict = {"apiVersion": "v1", "kind": "Endpoints", "metadata": metadata}
         if subsets:
             manifest["subsets"] = subsets
-        if existing is None:
-            stored = self.client.create(manifest)
-        else:
-            stored = self.client.update(manifest)
+        stored = self.client.create(manifest) if existing is None else self.client.update(manifest)
         self._written[key] = (stored["metadata"]["resourceVersion"], subsets)
+
+    def _up_to_date(self, existing: dict, svc: ServiceFacts, subsets: list[dict], truncated: bool) -> bool:
+        """The stored Endpoints has these subsets, the Service's labels (headless aside) and the capacity
+        annotation exactly when truncated: nothing to write."""
+        meta = existing.get("metadata") or {}
+        current_labels = dict(meta.get("labels") or {})
+        current_labels.pop(LABEL_HEADLESS, None)
+        annotations = meta.get("annotations") or {}
+        capacity_ok = (annotations.get(ANNOTATION_OVER_CAPACITY) == "truncated") if truncated \
+            else ANNOTATION_OVER_CAPACITY not in annotations
+        if not capacity_ok or current_labels != dict(svc.labels):
+            return False
+        written = self._written.get((svc.namespace, svc.name))
+        if written is not None and written[0] == meta.get("resourceVersion"):
+            return (existing.get("subsets") or []) == subsets  # our own last write: compare exactly
+        return _normal_subsets(existing.get("subsets")) == _normal_subsets(subsets)
 
 
 def _is_leader_lock(manifest: dict) -> bool:

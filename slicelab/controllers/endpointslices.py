@@ -30,8 +30,8 @@ from slicelab.controllers.desired import DesiredState, service_address_types
 from slicelab.controllers.metrics import Metrics
 from slicelab.controllers.plan import SliceRec, count_changes, parse_slice, slice_manifest, write
 from slicelab.controllers.reconciler import Reconciled, reconcile, slice_labels
-from slicelab.controllers.trigger_time import TriggerTimeTracker
-from slicelab.objects import ANNOTATION_TRIGGER_TIME, MANAGER_ENDPOINTSLICE, PodFacts, ServiceFacts
+from slicelab.controllers.trigger_time import TriggerTimeTracker, with_trigger_time
+from slicelab.objects import MANAGER_ENDPOINTSLICE, PodFacts, ServiceFacts
 
 __all__ = ["EndpointSliceController", "service_address_types"]
 
@@ -137,7 +137,7 @@ class EndpointSliceController(ServiceController):
             if svc.deleting:
                 plan.creates = []
             write(plan, self.client, svc.namespace,
-                  lambda rec: slice_manifest(rec, svc.namespace, labels, _annotations(rec, trigger), owner),
+                  lambda rec: slice_manifest(rec, svc.namespace, labels, with_trigger_time(dict(rec.annotations), trigger), owner),
                   lambda rec, stored: self._remember(rec, stored, svc))
             count_changes(self.metrics, metrics.SLICE, plan)
         self.events.extend(result.events)
@@ -170,13 +170,3 @@ class EndpointSliceController(ServiceController):
         rec = parse_slice(manifest, svc_uid)
         self._parsed[cache_key] = (version, rec)
         return rec
-
-
-def _annotations(rec: SliceRec, trigger: str | None) -> dict:
-    """A slice's annotations as written: its own, with the trigger time of this sync (or none)."""
-    annotations = dict(rec.annotations)
-    if trigger:
-        annotations[ANNOTATION_TRIGGER_TIME] = trigger
-    else:
-        annotations.pop(ANNOTATION_TRIGGER_TIME, None)
-    return annotations

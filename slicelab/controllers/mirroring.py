@@ -222,11 +222,15 @@ def repack_subsets(subsets) -> list[dict]:
             for p in ports:
                 value = None if p is None else port_value(p)
                 port_dicts.setdefault(value, p)
-                entries = by_port.setdefault(value, {})
-                prior = entries.get(key)
-                if prior is None or (prior[1] and not ready):
-                    entries[key] = (address, ready)
+                _add_address(by_port.setdefault(value, {}), key, address, ready)
     return pack(by_port, port_dicts, _port_order)
+
+
+def _add_address(entries: dict[tuple, tuple[dict, bool]], key: tuple, address: dict, ready: bool) -> None:
+    """An address listed twice for a port counts once; not-ready wins."""
+    prior = entries.get(key)
+    if prior is None or (prior[1] and not ready):
+        entries[key] = (address, ready)
 
 
 def _listed(subset: dict) -> Iterator[tuple[dict, bool]]:
