@@ -128,14 +128,16 @@ class ServiceController(Controller):
     def take_work(self) -> dict[Key, set[str] | None]:
         """Services to sync → names of changed Pods (None: recompute everything)."""
         work: dict[Key, set[str] | None] = {key: None for key in self._full}
+        # Only Services not recomputed from scratch anyway need to know which Pods changed.
+        candidates = {ns: [svc for svc in self.lister.services(ns).values()
+                           if svc.selector is not None and (ns, svc.name) not in self._full]
+                      for ns in {ns for ns, _ in self._pod_changes}}
         by_ns: dict[str, list[tuple]] = {}
         for (ns, name), facts in self._pod_changes.items():
-            by_ns.setdefault(ns, []).append((name, facts))
+            if candidates[ns]:
+                by_ns.setdefault(ns, []).append((name, facts))
         for ns, changes in by_ns.items():
-            # Only Services not recomputed from scratch anyway need to know which Pods changed.
-            for svc in self.lister.services(ns).values():
-                if svc.selector is None or (ns, svc.name) in self._full:
-                    continue
+            for svc in candidates[ns]:
                 hit = _pods_selected(svc.selector, changes)
                 if hit:
                     work.setdefault((ns, svc.name), set()).update(hit)  # type: ignore[union-attr]
