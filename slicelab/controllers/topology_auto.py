@@ -15,12 +15,10 @@ Zones are visited in name order where Kubernetes iterates a Go map (random order
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
+from slicelab.controllers.plan import Plan
 from slicelab.objects import NodeFacts
-
-if TYPE_CHECKING:
-    from slicelab.controllers.plan import Plan
 
 OVERLOAD_THRESHOLD = 0.2
 
@@ -77,7 +75,7 @@ def _set_hints(rec, ident, hints) -> None:
     rec.endpoints[ident] = out
 
 
-def remove_hints(plan: "Plan") -> None:
+def remove_hints(plan: Plan) -> None:
     for rec in plan.creates + plan.updates:
         for ident in list(rec.endpoints):
             if "hints" in rec.endpoints[ident]:
@@ -94,7 +92,7 @@ def remove_hints(plan: "Plan") -> None:
     plan.unchanged = still
 
 
-def add_hints(plan: "Plan", nodes: Mapping[str, NodeFacts], events: list[str]) -> None:
+def add_hints(plan: Plan, nodes: Mapping[str, NodeFacts], events: list[str]) -> None:
     """AddHints for one address type: mutate the plan's slices in place."""
     total = sum(1 for rec in plan.creates + plan.updates + plan.unchanged
                 for ep in rec.endpoints.values() if _ready(ep))
@@ -112,7 +110,7 @@ def add_hints(plan: "Plan", nodes: Mapping[str, NodeFacts], events: list[str]) -
     _redistribute(allocatable, alloc, allocated)
 
 
-def _keep_valid_unchanged(plan: "Plan", alloc: dict) -> dict[str, int]:
+def _keep_valid_unchanged(plan: Plan, alloc: dict) -> dict[str, int]:
     """Unchanged slices whose hints still fit keep them (counted first); the others move to updates.
     Returns the endpoints allocated per zone so far."""
     allocated: dict[str, int] = {}
