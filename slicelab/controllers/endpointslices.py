@@ -133,12 +133,13 @@ class EndpointSliceController(ServiceController):
         labels = slice_labels(svc, self.manager)
         owner = {"apiVersion": "v1", "kind": "Service", "name": svc.name, "uid": svc.uid, "controller": True,
                  "blockOwnerDeletion": True}
+        def manifest(rec: SliceRec) -> dict:
+            return slice_manifest(rec, svc.namespace, labels, with_trigger_time(dict(rec.annotations), trigger), owner)
+
         for plan in result.plans:
             if svc.deleting:
                 plan.creates = []
-            write(plan, self.client, svc.namespace,
-                  lambda rec: slice_manifest(rec, svc.namespace, labels, with_trigger_time(dict(rec.annotations), trigger), owner),
-                  lambda rec, stored: self._remember(rec, stored, svc))
+            write(plan, self.client, svc.namespace, manifest, lambda rec, stored: self._remember(rec, stored, svc))
             count_changes(self.metrics, metrics.SLICE, plan)
         self.events.extend(result.events)
         for added, removed in zip(result.added, result.removed):

@@ -26,7 +26,7 @@ from typing import Any, Iterator
 from slicelab.controllers import metrics
 from slicelab.controllers.base import Change, Controller, Key, Lister, Writer, managed_slice_services
 from slicelab.controllers.metrics import Metrics
-from slicelab.controllers.plan import (Plan, SliceRec, count_changes, endpoint_identity, parse_slice, port_key,
+from slicelab.controllers.plan import (Plan, SliceRec, count_changes, delete, endpoint_identity, parse_slice, port_key,
                                        port_sort_key, port_value, recycle, same_endpoint, slice_manifest, write)
 from slicelab.controllers.subsets import pack
 from slicelab.objects import (ANNOTATION_LAST_APPLIED, ANNOTATION_LEADER, ANNOTATION_TRIGGER_TIME,
@@ -69,7 +69,7 @@ class MirroringController(Controller):
         if endpoints is None or not mirrors(endpoints, self.lister.service(ns, name)):
             plan = Plan()
             plan.deletes = existing
-            write(plan, self.client, ns)
+            delete(existing, self.client, ns)
             count_changes(self.metrics, metrics.MIRRORING, plan)
             self.metrics.cache_delete(metrics.MIRRORING, key)
             return

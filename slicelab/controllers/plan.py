@@ -123,20 +123,23 @@ def recycle(plan: Plan) -> None:
         plan.deletes = [rec for rec in plan.deletes if id(rec) not in paired]
 
 
-def write(plan: Plan, client: Writer, namespace: str, manifest: Callable[[SliceRec], dict] | None = None,
+def write(plan: Plan, client: Writer, namespace: str, manifest: Callable[[SliceRec], dict],
           remember: Callable[[SliceRec, dict], None] | None = None) -> None:
     """Write the plan: creates, updates, deletes, in that order. `manifest` builds what to write for a
-    slice (a plan of deletes needs none); `remember` sees each slice as stored."""
-    assert manifest is not None or not (plan.creates or plan.updates)
+    slice; `remember` sees each slice as stored."""
     for rec in plan.creates:
-        stored = client.create(manifest(rec))  # type: ignore[misc]
+        stored = client.create(manifest(rec))
         if remember is not None:
             remember(rec, stored)
     for rec in plan.updates:
-        stored = client.update(manifest(rec))  # type: ignore[misc]
+        stored = client.update(manifest(rec))
         if remember is not None:
             remember(rec, stored)
-    for rec in plan.deletes:
+    delete(plan.deletes, client, namespace)
+
+
+def delete(recs: Iterable[SliceRec], client: Writer, namespace: str) -> None:
+    for rec in recs:
         client.delete("EndpointSlice", (namespace, rec.name))
 
 
