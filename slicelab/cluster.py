@@ -101,12 +101,12 @@ class Cluster:
         self.transaction_writes: list[dict] = []
         self._paused: set[str] = set()
         self._metrics = Metrics(max_endpoints_per_slice)
-        inputs = lambda name: (self._indexes, _Client(self, name), self._metrics)  # noqa: E731
+        # Each controller gets what it reads (the indexes), its own client and the metrics.
         self._controllers: dict[str, Controller] = {
-            "endpoints": EndpointsController(*inputs("endpoints")),
-            "endpointslice": EndpointSliceController(*inputs("endpointslice"), max_endpoints_per_slice),
-            "endpointslice-mirroring": MirroringController(*inputs("endpointslice-mirroring")),
-            "garbage-collector": GarbageCollector(*inputs("garbage-collector")),
+            "endpoints": EndpointsController(*self._inputs("endpoints")),
+            "endpointslice": EndpointSliceController(*self._inputs("endpointslice"), max_endpoints_per_slice),
+            "endpointslice-mirroring": MirroringController(*self._inputs("endpointslice-mirroring")),
+            "garbage-collector": GarbageCollector(*self._inputs("garbage-collector")),
         }
 
     # ------------------------------------------------------------------------------------------
@@ -244,6 +244,9 @@ class Cluster:
 
     # ------------------------------------------------------------------------------------------
     # Transactions
+    def _inputs(self, name: str) -> tuple[Indexes, "_Client", Metrics]:
+        return self._indexes, _Client(self, name), self._metrics
+
     def _check_controller(self, name: str) -> None:
         if name not in self._controllers:
             raise ValueError(f"unknown controller {name!r}: one of {', '.join(CONTROLLER_ORDER)}")

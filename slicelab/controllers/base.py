@@ -29,17 +29,17 @@ Key = tuple[str, str]
 class Lister(Protocol):
     """What a controller reads: the store's indexes, never changed through this interface."""
 
-    def service(self, namespace: str, name: str) -> "ServiceFacts | None": ...
+    def service(self, namespace: str, name: str) -> ServiceFacts | None: ...
 
-    def services(self, namespace: str) -> "Mapping[str, ServiceFacts]": ...
+    def services(self, namespace: str) -> Mapping[str, ServiceFacts]: ...
 
     def service_keys(self) -> Iterator[Key]: ...
 
-    def pod(self, namespace: str, name: str) -> "PodFacts | None": ...
+    def pod(self, namespace: str, name: str) -> PodFacts | None: ...
 
-    def select_pods(self, namespace: str, selector: Mapping[str, str]) -> "Iterator[PodFacts]": ...
+    def select_pods(self, namespace: str, selector: Mapping[str, str]) -> Iterator[PodFacts]: ...
 
-    def nodes(self) -> "Mapping[str, NodeFacts]": ...
+    def nodes(self) -> Mapping[str, NodeFacts]: ...
 
     def slices(self, namespace: str, service: str, manager: str) -> list[dict]:
         """The EndpointSlices labelled for `service` and managed by `manager`, in no order."""
@@ -88,7 +88,7 @@ class Controller:
     name = "controller"
     queue_name = ""  # the kube-controller-manager work queue's name, for `workqueue_adds_total`
 
-    def __init__(self, lister: Lister, client: Writer, metrics: "Metrics"):
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics):
         self.lister = lister
         self.client = client
         self.metrics = metrics
@@ -106,7 +106,7 @@ class Controller:
 class ServiceController(Controller):
     """A controller whose unit of work is one Service (Endpoints and EndpointSlice controllers)."""
 
-    def __init__(self, lister: Lister, client: Writer, metrics: "Metrics"):
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics):
         super().__init__(lister, client, metrics)
         self._full: set[Key] = set()                  # Services to recompute from scratch
         self._pod_changes: dict[Key, tuple] = {}       # pod key -> (oldest old facts, newest facts)
