@@ -16,14 +16,8 @@ from typing import Any, Callable, Hashable, Iterable
 
 def new_subset(ready: list, not_ready: list, ports: list) -> dict:
     """One EndpointSubset, its empty fields left out."""
-    out: dict[str, Any] = {}
-    if ready:
-        out["addresses"] = ready
-    if not_ready:
-        out["notReadyAddresses"] = not_ready
-    if ports:
-        out["ports"] = ports
-    return out
+    return {field: value for field, value in (("addresses", ready), ("notReadyAddresses", not_ready),
+                                              ("ports", ports)) if value}
 
 
 def pack(by_port: dict[Hashable, dict[Any, tuple[Any, bool]]], port_dicts: dict[Hashable, dict | None],
