@@ -23,7 +23,7 @@ import gc
 import ipaddress
 import random
 from datetime import datetime, timedelta
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from slicelab.admission import validate
 from slicelab.clock import START, Clock
@@ -34,11 +34,11 @@ from slicelab.controllers.garbage import GarbageCollector
 from slicelab.controllers.metrics import Metrics
 from slicelab.controllers.mirroring import MirroringController
 from slicelab.errors import ManifestError, NotFoundError
+from slicelab.indexes import Indexes
 from slicelab.names import generate_name
 from slicelab.defaulting import default_endpoints, default_endpointslice, default_service
-from slicelab.objects import (API_VERSIONS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, NAMESPACED,
-                              canonical_kind, copy_manifest, copy_pod, format_time, load_manifests, node_facts,
-                              pod_facts, service_facts)
+from slicelab.objects import (API_VERSIONS, NAMESPACED, canonical_kind, copy_manifest, copy_pod, format_time,
+                              load_manifests)
 from slicelab.reading import select
 
 SERVICE_CIDRS = {"IPv4": ipaddress.ip_network("10.96.0.0/12"), "IPv6": ipaddress.ip_network("fd00:10:96::/108")}
@@ -89,28 +89,25 @@ class Cluster:
                 or not 1 <= max_endpoints_per_slice <= 1000:
             raise ValueError(f"max_endpoints_per_slice must be an integer between 1 and 1000 (the "
                              f"--max-endpoints-per-slice flag range), got {max_endpoints_per_slice!r}")
-        self.max_endpoints_per_slice = max_endpoints_per_slice
         self.seed = seed
         self._clock = Clock(start)
         self._rng_names = random.Random(f"slicelab-names-{seed}")
         self._rng_uids = random.Random(f"slicelab-uids-{seed}")
         self._rng_ips = random.Random(f"slicelab-ips-{seed}")
         self._objects: dict[str, dict[Key, dict]] = {kind: {} for kind in API_VERSIONS}
-        self._pods_by_ns: dict[str, dict[str, Any]] = {}
-        self._services_by_ns: dict[str, dict[str, Any]] = {}
-        self._nodes: dict[str, Any] = {}
-        self._slices_by_service: dict[Key, set[str]] = {}
+        self._indexes = Indexes(self._objects)
         self._allocated_ips: set[str] = set()
         self._resource_version = 0
         self.writes: list[dict] = []
         self.transaction_writes: list[dict] = []
         self._paused: set[str] = set()
         self._metrics = Metrics(max_endpoints_per_slice)
+        # Each controller gets what it reads (the indexes), its own client and the metrics.
         self._controllers: dict[str, Controller] = {
-            "endpoints": EndpointsController(self),
-            "endpointslice": EndpointSliceController(self),
-            "endpointslice-mirroring": MirroringController(self),
-            "garbage-collector": GarbageCollector(self),
+            "endpoints": EndpointsController(*self._inputs("endpoints")),
+            "endpointslice": EndpointSliceController(*self._inputs("endpointslice"), max_endpoints_per_slice),
+            "endpointslice-mirroring": MirroringController(*self._inputs("endpointslice-mirroring")),
+            "garbage-collector": GarbageCollector(*self._inputs("garbage-collector")),
         }
 
     # ------------------------------------------------------------------------------------------
@@ -119,6 +116,15 @@ class Cluster:
     def now(self) -> datetime:
         """The simulated time (timezone-aware, UTC)."""
         return self._clock.now
+
+    @property
+    def max_endpoints_per_slice(self) -> int:
+        """The EndpointSlice controller's `--max-endpoints-per-slice`; a new value applies from its next sync."""
+        return self._controllers["endpointslice"].max_endpoints_per_slice
+
+    @max_endpoints_per_slice.setter
+    def max_endpoints_per_slice(self, value: int) -> None:
+        self._controllers["endpointslice"].max_endpoints_per_slice = value
 
     def tick(self, seconds: float) -> datetime:
         """Advance the simulated clock; returns the new time."""
@@ -220,6 +226,9 @@ class Cluster:
 
     # ------------------------------------------------------------------------------------------
     # Transactions
+    def _inputs(self, name: str) -> tuple[Indexes, "_Client", Metrics]:
+        return self._indexes, _Client(self, name), self._metrics
+
     def _check_controller(self, name: str) -> None:
         if name not in self._controllers:
             raise ValueError(f"unknown controller {name!r}: one of {', '.join(CONTROLLER_ORDER)}")
@@ -343,107 +352,69 @@ class Cluster:
         self._notify(Change(kind, key, old, None, old_facts, None, actor))
 
     def _index(self, kind: str, key: Key, old: dict | None, new: dict | None) -> tuple[Any, Any]:
-        ns, name = key
-        old_facts = new_facts = None
-        if kind == "Pod":
-            pods = self._pods_by_ns.setdefault(ns, {})
-            old_facts = pods.pop(name, None)
-            if new is not None:
-                pods[name] = new_facts = pod_facts(new, stored=True)
-        elif kind == "Service":
+        if kind == "Service":
             kept = set(((new or {}).get("spec") or {}).get("clusterIPs") or ())
             for ip in ((old or {}).get("spec") or {}).get("clusterIPs") or ():
                 if ip not in kept:
                     self._allocated_ips.discard(ip)  # e.g. the Service became ExternalName
-            services = self._services_by_ns.setdefault(ns, {})
-            old_facts = services.pop(name, None)
-            if new is not None:
-                services[name] = new_facts = service_facts(new)
-        elif kind == "Node":
-            old_facts = self._nodes.pop(name, None)
-            if new is not None:
-                self._nodes[name] = new_facts = node_facts(new)
-        elif kind == "EndpointSlice":
-            for manifest, add in ((old, False), (new, True)):
-                svc = (((manifest or {}).get("metadata") or {}).get("labels") or {}).get(LABEL_SERVICE_NAME)
-                if svc is None:
-                    continue
-                names = self._slices_by_service.setdefault((ns, svc), set())
-                if add:
-                    names.add(name)
-                else:
-                    names.discard(name)
-        return old_facts, new_facts
+        return self._indexes.index(kind, key, old, new)
 
     def _notify(self, change: Change) -> None:
         for controller in self._controllers.values():
             controller.observe(change)
 
-    # --- queries for controllers --------------------------------------------------------------
-    def _select_pods(self, namespace: str, selector: Mapping[str, str]) -> Iterator[Any]:
-        wanted = selector.items()
-        for pod in self._pods_by_ns.get(namespace, {}).values():
-            if wanted <= pod.labels.items():
-                yield pod
-
-    def _slices_of(self, namespace: str, service: str, manager: str) -> list[dict]:
-        """Slices carrying both the service-name label for `service` and managed-by `manager`."""
-        out = []
-        store = self._objects["EndpointSlice"]
-        for name in self._slices_by_service.get((namespace, service), ()):
-            manifest = store.get((namespace, name))
-            if manifest and ((manifest.get("metadata") or {}).get("labels") or {}).get(LABEL_MANAGED_BY) == manager:
-                out.append(manifest)
-        return out
-
-    # --- controller writes --------------------------------------------------------------------
     def _record(self, actor: str, verb: str, kind: str, key: Key) -> None:
         record = {"verb": verb, "kind": kind, "namespace": key[0], "name": key[1], "controller": actor}
         self.writes.append(record)
         self.transaction_writes.append(dict(record))
 
-    def _controller_create(self, actor: str, manifest: dict) -> dict:
+
+class _Client:
+    """One controller's API client: its writes are stored at once, recorded with its name, and seen by
+    every controller (itself included) as changes, like an API server's watch events."""
+
+    __slots__ = ("cluster", "actor")
+    ORDER = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation",
+             "creationTimestamp", "labels", "annotations", "ownerReferences")
+
+    def __init__(self, cluster: Cluster, actor: str):
+        self.cluster, self.actor = cluster, actor
+
+    def create(self, manifest: dict) -> dict:
+        cluster = self.cluster
         kind = manifest["kind"]
         meta = manifest["metadata"]
         ns = meta.get("namespace", "")
         if not meta.get("name"):
-            meta["name"] = generate_name(meta["generateName"], self._rng_names, _Taken(self._objects[kind], ns))
-        key = (ns, meta["name"])
-        meta["uid"] = self._new_uid()
-        meta["creationTimestamp"] = format_time(self.now)
-        meta["resourceVersion"] = ""
+            meta["name"] = generate_name(meta["generateName"], cluster._rng_names, _Taken(cluster._objects[kind], ns))
+        meta["uid"] = cluster._new_uid()
+        meta["creationTimestamp"] = format_time(cluster.now)
         if kind == "EndpointSlice":
             meta["generation"] = 1
-        self._order_metadata(manifest)
-        self._store(kind, key, manifest, actor)
-        self._record(actor, "create", kind, key)
-        return manifest
+        return self._write("create", manifest)
 
-    def _controller_update(self, actor: str, manifest: dict) -> dict:
+    def update(self, manifest: dict) -> dict:
         kind = manifest["kind"]
         meta = manifest["metadata"]
-        key = (meta.get("namespace", ""), meta["name"])
-        old_meta = self._objects[kind][key]["metadata"]
+        old_meta = self.cluster._objects[kind][(meta.get("namespace", ""), meta["name"])]["metadata"]
         meta["uid"] = old_meta["uid"]
         meta["creationTimestamp"] = old_meta["creationTimestamp"]
-        meta["resourceVersion"] = ""
         if kind == "EndpointSlice":
             meta["generation"] = (old_meta.get("generation") or 0) + 1
-        self._order_metadata(manifest)
-        self._store(kind, key, manifest, actor)
-        self._record(actor, "update", kind, key)
-        return manifest
+        return self._write("update", manifest)
 
-    def _controller_delete(self, actor: str, kind: str, key: Key) -> None:
-        if key not in self._objects[kind]:
+    def delete(self, kind: str, key: Key) -> None:
+        if key not in self.cluster._objects[kind]:
             return
-        self._remove(kind, key, actor)
-        self._record(actor, "delete", kind, key)
+        self.cluster._remove(kind, key, self.actor)
+        self.cluster._record(self.actor, "delete", kind, key)
 
-    @staticmethod
-    def _order_metadata(manifest: dict) -> None:
-        order = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation",
-                 "creationTimestamp", "labels", "annotations", "ownerReferences")
+    def _write(self, verb: str, manifest: dict) -> dict:
         meta = manifest["metadata"]
-        manifest["metadata"] = {k: meta[k] for k in order if k in meta} | \
-                               {k: v for k, v in meta.items() if k not in order}
+        meta["resourceVersion"] = ""
+        manifest["metadata"] = {k: meta[k] for k in self.ORDER if k in meta} | \
+                               {k: v for k, v in meta.items() if k not in self.ORDER}
+        key = (meta.get("namespace", ""), meta["name"])
+        self.cluster._store(manifest["kind"], key, manifest, self.actor)
+        self.cluster._record(self.actor, verb, manifest["kind"], key)
+        return manifest

@@ -1,4 +1,9 @@
-"""What every slicelab controller shares: a work queue of Services filled by observed changes.
+"""What every slicelab controller shares: what it reads, how it writes, and a work queue of Services.
+
+Controllers take their inputs, as kube-controller-manager's do: they read through a `Lister` (the
+informers' caches: Services, the Pods a selector picks, Nodes, a Service's slices, stored objects) and
+write through a `Writer` (create, update, delete — the API client), both handed to them with the
+metrics they update. They never reach into the store.
 
 The Cluster calls `observe(change)` for every stored change (the user's and other controllers'), and
 `sync()` once per transaction unless the controller is paused. A Service controller turns Pod changes
@@ -9,14 +14,51 @@ check this).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, NamedTuple, Protocol
 
 from slicelab.controllers.pods import endpoint_relevant
+from slicelab.objects import LABEL_MANAGED_BY, LABEL_SERVICE_NAME
 
 if TYPE_CHECKING:
-    from slicelab.cluster import Cluster
+    from slicelab.controllers.metrics import Metrics
+    from slicelab.objects import NodeFacts, PodFacts, ServiceFacts
 
 Key = tuple[str, str]
+
+
+class Lister(Protocol):
+    """What a controller reads: the store's indexes, never changed through this interface."""
+
+    def service(self, namespace: str, name: str) -> ServiceFacts | None: ...
+
+    def services(self, namespace: str) -> Mapping[str, ServiceFacts]: ...
+
+    def service_keys(self) -> Iterator[Key]: ...
+
+    def pod(self, namespace: str, name: str) -> PodFacts | None: ...
+
+    def select_pods(self, namespace: str, selector: Mapping[str, str]) -> Iterator[PodFacts]: ...
+
+    def nodes(self) -> Mapping[str, NodeFacts]: ...
+
+    def slices(self, namespace: str, service: str, manager: str) -> list[dict]:
+        """The EndpointSlices labelled for `service` and managed by `manager`, in no order."""
+
+    def objects(self, kind: str) -> Mapping[Key, dict]:
+        """Stored manifests of one kind by (namespace, name); read only."""
+
+
+class Writer(Protocol):
+    """How a controller writes: the API client, bound to the controller's name (the writes' actor)."""
+
+    def create(self, manifest: dict) -> dict:
+        """Create the object (a name from generateName if it has none); returns it as stored."""
+
+    def update(self, manifest: dict) -> dict:
+        """Replace the stored object of that kind, namespace and name; returns it as stored."""
+
+    def delete(self, kind: str, key: Key) -> None:
+        """Delete the object if it is still there."""
 
 
 class Change(NamedTuple):
@@ -33,11 +75,23 @@ class Change(NamedTuple):
     actor: str | None = None  # controller name, or None for the user
 
 
+def managed_slice_services(change: Change, manager: str) -> Iterator[Key]:
+    """The Services whose slices of `manager` a change touched (before or after), by their service-name
+    label: another writer's edit of a controller's slice makes it sync that Service again."""
+    for manifest in (change.old, change.new):
+        labels = ((manifest or {}).get("metadata") or {}).get("labels") or {}
+        if labels.get(LABEL_MANAGED_BY) == manager and LABEL_SERVICE_NAME in labels:
+            yield change.key[0], labels[LABEL_SERVICE_NAME]
+
+
 class Controller:
     name = "controller"
+    queue_name = ""  # the kube-controller-manager work queue's name, for `workqueue_adds_total`
 
-    def __init__(self, cluster: "Cluster"):
-        self.cluster = cluster
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics):
+        self.lister = lister
+        self.client = client
+        self.metrics = metrics
 
     def observe(self, change: Change) -> None:  # pragma: no cover - overridden
         pass
@@ -52,8 +106,8 @@ class Controller:
 class ServiceController(Controller):
     """A controller whose unit of work is one Service (Endpoints and EndpointSlice controllers)."""
 
-    def __init__(self, cluster: "Cluster"):
-        super().__init__(cluster)
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics):
+        super().__init__(lister, client, metrics)
         self._full: set[Key] = set()                  # Services to recompute from scratch
         self._pod_changes: dict[Key, tuple] = {}       # pod key -> (oldest old facts, newest facts)
 
@@ -69,16 +123,13 @@ class ServiceController(Controller):
             self._pod_changes[change.key] = (old, change.new_facts)
 
     def resync(self) -> None:
-        for ns, services in self.cluster._services_by_ns.items():
-            for name in services:
-                self._full.add((ns, name))
+        self._full.update(self.lister.service_keys())
 
     def take_work(self) -> dict[Key, set[str] | None]:
         """Services to sync → names of changed Pods (None: recompute everything)."""
         work: dict[Key, set[str] | None] = {key: None for key in self._full}
-        services = self.cluster._services_by_ns
         # Only Services not recomputed from scratch anyway need to know which Pods changed.
-        candidates = {ns: [svc for svc in services.get(ns, {}).values()
+        candidates = {ns: [svc for svc in self.lister.services(ns).values()
                            if svc.selector is not None and (ns, svc.name) not in self._full]
                       for ns in {ns for ns, _ in self._pod_changes}}
         by_ns: dict[str, list[tuple]] = {}
@@ -87,25 +138,26 @@ class ServiceController(Controller):
                 by_ns.setdefault(ns, []).append((name, facts))
         for ns, changes in by_ns.items():
             for svc in candidates[ns]:
-                key = (ns, svc.name)
-                wanted = svc.selector.items()
-                hit = {name for name, (old, new) in changes
-                       if (old is not None and wanted <= old.labels.items())
-                       or (new is not None and wanted <= new.labels.items())}
+                hit = _pods_selected(svc.selector, changes)
                 if hit:
-                    work.setdefault(key, set()).update(hit)
+                    work.setdefault((ns, svc.name), set()).update(hit)  # type: ignore[union-attr]
         self._full.clear()
         self._pod_changes.clear()
         return work
 
-    queue_name = ""  # the kube-controller-manager work queue's name, for `workqueue_adds_total`
-
     def sync(self) -> None:
         work = self.take_work()
         if work and self.queue_name:
-            self.cluster._metrics.inc("workqueue_adds_total", (("name", self.queue_name),), len(work))
+            self.metrics.inc("workqueue_adds_total", (("name", self.queue_name),), len(work))
         for key in sorted(work):
             self.sync_service(key, work[key])
 
     def sync_service(self, key: Key, changed_pods: set[str] | None) -> None:  # pragma: no cover
         raise NotImplementedError
+
+
+def _pods_selected(selector: Mapping[str, str], changes: list[tuple]) -> set[str]:
+    """The changed Pods (name, (old facts, new facts)) whose old or new labels the selector matches."""
+    wanted = selector.items()
+    return {name for name, (old, new) in changes
+            if (old is not None and wanted <= old.labels.items()) or (new is not None and wanted <= new.labels.items())}

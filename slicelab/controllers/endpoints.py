@@ -16,14 +16,15 @@ A cluster can therefore list subsets and ports in a different order than slicela
 """
 from __future__ import annotations
 
-import bisect
 import math
-from typing import Iterable
 
-from slicelab.controllers.base import Change, Key, ServiceController
+from slicelab.controllers.base import Change, Key, Lister, ServiceController, Writer
+from slicelab.controllers.metrics import Metrics
+from slicelab.controllers.plan import port_value
 from slicelab.controllers.pods import find_port, hostname_for
-from slicelab.controllers.trigger_time import TriggerTimeTracker
-from slicelab.objects import (ANNOTATION_LEADER, ANNOTATION_OVER_CAPACITY, ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, PodFacts,
+from slicelab.controllers.subsets import Packing, repack
+from slicelab.controllers.trigger_time import TriggerTimeTracker, with_trigger_time
+from slicelab.objects import (ANNOTATION_LEADER, ANNOTATION_OVER_CAPACITY, LABEL_HEADLESS, PodFacts,
                               ServiceFacts, ip_family)
 
 MAX_CAPACITY = 1000
@@ -133,175 +134,6 @@ def _resolve_ports(service: ServiceFacts, pod: PodFacts) -> tuple:
     return tuple(ports)
 
 
-def repack(contributions: Iterable) -> list[dict]:
-    """RepackSubsets + SortSubsets with slicelab's stable port/subset order (see module docstring)."""
-    by_port: dict = {}
-    port_dicts: dict = {}
-    for key, address, ready, ports in contributions:
-        for pkey, pdict in ports:
-            entries = by_port.get(pkey)
-            if entries is None:
-                entries = by_port[pkey] = {}
-                port_dicts[pkey] = pdict
-            prior = entries.get(key)
-            if prior is None:
-                entries[key] = (address, ready)
-            elif prior[1] and not ready:  # not-ready wins
-                entries[key] = (address, False)
-    groups: dict = {}
-    for pkey, entries in by_port.items():
-        signature = frozenset((k, r) for k, (_, r) in entries.items())
-        group = groups.get(signature)
-        if group is None:
-            groups[signature] = group = ([], entries)
-        group[0].append(pkey)
-    subsets = []
-    for pkeys, entries in groups.values():
-        pkeys.sort(key=lambda p: p[0])
-        ordered = sorted(entries.items(), key=lambda item: item[0])
-        subset: dict = {}
-        ready = [a for _, (a, r) in ordered if r]
-        not_ready = [a for _, (a, r) in ordered if not r]
-        if ready:
-            subset["addresses"] = ready
-        if not_ready:
-            subset["notReadyAddresses"] = not_ready
-        ports = [port_dicts[p] for p in pkeys if p != _NO_PORT]
-        if ports:
-            subset["ports"] = ports
-        subsets.append((pkeys[0][0], ordered[0][0], subset))
-    subsets.sort(key=lambda s: (s[0], s[1]))
-    return [s for _, _, s in subsets]
-
-
-class PortAddresses:
-    """The addresses one resolved port has, kept sorted (ready and not-ready apart)."""
-
-    __slots__ = ("members", "ready_keys", "ready", "not_ready_keys", "not_ready", "digest")
-
-    def __init__(self) -> None:
-        self.members: dict = {}
-        self.ready_keys: list = []
-        self.ready: list = []
-        self.not_ready_keys: list = []
-        self.not_ready: list = []
-        self.digest = 0  # order-independent hash of the (address, ready) set, to find equal sets fast
-
-    def add(self, key: tuple, address: tuple, ready: bool) -> None:
-        self.members[key] = ready
-        keys, items = (self.ready_keys, self.ready) if ready else (self.not_ready_keys, self.not_ready)
-        at = bisect.bisect_left(keys, key)
-        keys.insert(at, key)
-        items.insert(at, address)
-        self.digest ^= hash((key, ready))
-
-    def remove(self, key: tuple) -> None:
-        ready = self.members.pop(key)
-        keys, items = (self.ready_keys, self.ready) if ready else (self.not_ready_keys, self.not_ready)
-        at = bisect.bisect_left(keys, key)
-        del keys[at]
-        del items[at]
-        self.digest ^= hash((key, ready))
-
-    def same_set(self, other: "PortAddresses") -> bool:
-        return self.ready_keys == other.ready_keys and self.not_ready_keys == other.not_ready_keys
-
-
-class Packing:
-    """RepackSubsets kept up to date Pod by Pod, so one Pod event costs O(log n) comparisons.
-
-    Gives exactly `repack(contributions)` (the property tests compare both). Falls back to `repack`
-    when two Pods share an address key (same IP and uid: only with hand-written uids)."""
-
-    def __init__(self, contributions: dict[str, tuple]):
-        self.contrib: dict[str, tuple] = {}
-        self.ports: dict[tuple, PortAddresses] = {}
-        self.port_dicts: dict[tuple, dict | None] = {}
-        self.collision = False
-        rows: dict[tuple, list] = {}
-        self.contrib.update(contributions)
-        for key, address, ready, ports in contributions.values():
-            entry = (key, address, ready)
-            for pkey, pdict in ports:
-                row = rows.get(pkey)
-                if row is None:
-                    row = rows[pkey] = []
-                    self.port_dicts[pkey] = pdict  # the first Pod's port dict, as before
-                row.append(entry)
-        for pkey, entries in rows.items():
-            entries.sort(key=_first)
-            pa = self.ports[pkey] = PortAddresses()
-            pa.members = {key: ready for key, _, ready in entries}
-            if len(pa.members) < len(entries):
-                self.collision = True
-            digest = 0
-            for entry in entries:
-                digest ^= hash((entry[0], entry[2]))
-            pa.digest = digest
-            pa.ready_keys = [key for key, _, ready in entries if ready]
-            pa.ready = [address for _, address, ready in entries if ready]
-            pa.not_ready_keys = [key for key, _, ready in entries if not ready]
-            pa.not_ready = [address for _, address, ready in entries if not ready]
-
-    def set(self, name: str, c: tuple | None) -> None:
-        """Replace one Pod's contribution (None: it contributes nothing)."""
-        old = self.contrib.pop(name, None)
-        if old is not None:
-            for pkey, _ in old[3]:
-                pa = self.ports[pkey]
-                if old[0] in pa.members:
-                    pa.remove(old[0])
-                if not pa.members:
-                    del self.ports[pkey]
-                    del self.port_dicts[pkey]
-        if c is None:
-            return
-        self.contrib[name] = c
-        key, address, ready, ports = c
-        for pkey, pdict in ports:
-            pa = self.ports.get(pkey)
-            if pa is None:
-                pa = self.ports[pkey] = PortAddresses()
-                self.port_dicts[pkey] = pdict
-            if key in pa.members:
-                self.collision = True
-                continue
-            pa.add(key, address, ready)
-
-    def subsets(self) -> list[dict]:
-        if self.collision:
-            return repack(self.contrib.values())
-        groups: dict[tuple, list[tuple[PortAddresses, list]]] = {}
-        for pkey, pa in self.ports.items():
-            candidates = groups.setdefault((pa.digest, len(pa.members)), [])
-            for first, pkeys in candidates:
-                if first.same_set(pa):
-                    pkeys.append(pkey)
-                    break
-            else:
-                candidates.append((pa, [pkey]))
-        out = []
-        for candidates in groups.values():
-            for pa, pkeys in candidates:
-                pkeys.sort(key=lambda p: p[0])
-                subset: dict = {}
-                if pa.ready:
-                    subset["addresses"] = list(pa.ready)
-                if pa.not_ready:
-                    subset["notReadyAddresses"] = list(pa.not_ready)
-                ports = [self.port_dicts[p] for p in pkeys if p != _NO_PORT]
-                if ports:
-                    subset["ports"] = ports
-                first = min(pa.ready_keys[:1] + pa.not_ready_keys[:1])
-                out.append((pkeys[0][0], first, subset))
-        out.sort(key=lambda s: (s[0], s[1]))
-        return [s for _, _, s in out]
-
-
-def _first(entry: tuple):
-    return entry[0]
-
-
 def truncate(subsets: list[dict]) -> bool:
     """Cut to 1000 addresses like the controller does (§2.8); True if anything was cut."""
     total_ready = sum(len(s.get("addresses") or ()) for s in subsets)
@@ -338,8 +170,7 @@ def _normal_subsets(subsets) -> list:
     for s in subsets or ():
         out.append((tuple(_normal_address(a) for a in s.get("addresses") or ()),
                     tuple(_normal_address(a) for a in s.get("notReadyAddresses") or ()),
-                    tuple((p.get("name") or "", p.get("port"), p.get("protocol") or "TCP",
-                           p.get("appProtocol")) for p in s.get("ports") or ())))
+                    tuple(map(port_value, s.get("ports") or ()))))
     return out
 
 
@@ -348,8 +179,8 @@ class EndpointsController(ServiceController):
     queue_name = "endpoint"
     incremental = True  # False: every sync recomputes every Pod's contribution (the tests compare both)
 
-    def __init__(self, cluster):
-        super().__init__(cluster)
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics):
+        super().__init__(lister, client, metrics)
         self._contrib: dict[Key, Packing] = {}
         self._signature: dict[Key, tuple] = {}
         self._tracker = TriggerTimeTracker()
@@ -364,43 +195,51 @@ class EndpointsController(ServiceController):
 
     def resync(self) -> None:
         super().resync()
-        for key in self.cluster._objects["Endpoints"]:
+        for key in self.lister.objects("Endpoints"):
             self._full.add(key)  # startup: Endpoints whose Service is gone get deleted
 
     def sync_service(self, key: Key, changed_pods: set[str] | None) -> None:
-        ns, name = key
-        cluster = self.cluster
-        svc = cluster._services_by_ns.get(ns, {}).get(name)
-        if svc is None:
-            self._contrib.pop(key, None)
-            self._addresses.pop(key, None)
-            self._written.pop(key, None)
-            self._signature.pop(key, None)
-            self._tracker.forget(key)
-            existing = cluster._objects["Endpoints"].get(key)
-            if existing is not None and not _is_leader_lock(existing):
-                cluster._controller_delete(self.name, "Endpoints", key)
+        svc = self.lister.service(*key)
+        if svc is None or svc.type == "ExternalName" or svc.selector is None:
+            self._forget(key, gone=svc is None)
             return
-        if svc.type == "ExternalName" or svc.selector is None:
-            self._contrib.pop(key, None)
-            self._addresses.pop(key, None)
-            self._signature.pop(key, None)
+        packing, trigger = self._packing(svc, changed_pods)
+        subsets = packing.subsets() if self.incremental else repack(packing.contrib.values())
+        truncated = truncate(subsets)
+        self._addresses[key] = _with_address_dicts(subsets, self._addresses.get(key, ({}, {})))
+        self._write(svc, subsets, truncated, trigger)
+
+    def _forget(self, key: Key, gone: bool) -> None:
+        """A Service without selector (or ExternalName) is left alone; a Service gone takes its Endpoints
+        along (unless that object is a leader-election lock)."""
+        self._contrib.pop(key, None)
+        self._addresses.pop(key, None)
+        self._signature.pop(key, None)
+        if not gone:
             return
+        self._written.pop(key, None)
+        self._tracker.forget(key)
+        existing = self.lister.objects("Endpoints").get(key)
+        if existing is not None and not _is_leader_lock(existing):
+            self.client.delete("Endpoints", key)
+
+    def _packing(self, svc: ServiceFacts, changed_pods: set[str] | None) -> tuple[Packing, str | None]:
+        """The Service's contributions, updated for the changed Pods when the last ones still hold, else
+        from every selected Pod; and the trigger time of this sync."""
+        key = (svc.namespace, svc.name)
         signature = (svc.uid, tuple(sorted(svc.selector.items())), svc.ports, svc.publish_not_ready,
                      svc.ip_families, svc.cluster_ip)
         packing = self._contrib.get(key)
+        memo = port_memo(self._port_memo, svc)
         if not self.incremental or packing is None or changed_pods is None \
                 or self._signature.get(key) != signature:
-            pods = list(cluster._select_pods(ns, svc.selector))
-            memo = port_memo(self._port_memo, svc)
-            contrib = {p.name: c for p in pods if (c := contribution(svc, p, memo)) is not None}
-            packing = Packing(contrib)
+            pods = list(self.lister.select_pods(svc.namespace, svc.selector))
+            packing = Packing({p.name: c for p in pods if (c := contribution(svc, p, memo)) is not None})
             trigger = self._tracker.compute(svc, pods)
         else:
             pods = []
-            memo = port_memo(self._port_memo, svc)
             for pod_name in sorted(changed_pods):
-                pod = cluster._pods_by_ns.get(ns, {}).get(pod_name)
+                pod = self.lister.pod(svc.namespace, pod_name)
                 c = None
                 if pod is not None and svc.selector.items() <= pod.labels.items():
                     pods.append(pod)
@@ -411,40 +250,21 @@ class EndpointsController(ServiceController):
             trigger = self._tracker.compute(svc, pods, every_pod=False)
         self._contrib[key] = packing
         self._signature[key] = signature
-        subsets = packing.subsets() if self.incremental else repack(packing.contrib.values())
-        truncated = truncate(subsets)
-        self._addresses[key] = _with_address_dicts(subsets, self._addresses.get(key, ({}, {})))
-        self._write(svc, subsets, truncated, trigger)
+        return packing, trigger
 
     def _write(self, svc: ServiceFacts, subsets: list[dict], truncated: bool, trigger: str | None) -> None:
+        """Create or update the Endpoints object, unless it already says all this."""
         key = (svc.namespace, svc.name)
-        existing = self.cluster._objects["Endpoints"].get(key)
+        existing = self.lister.objects("Endpoints").get(key)
+        if existing is not None and self._up_to_date(existing, svc, subsets, truncated):
+            return
         labels = dict(svc.labels)
         if svc.headless:
             labels[LABEL_HEADLESS] = ""
         else:
             labels.pop(LABEL_HEADLESS, None)
-        if existing is not None:
-            meta = existing.get("metadata") or {}
-            current_labels = dict(meta.get("labels") or {})
-            current_labels.pop(LABEL_HEADLESS, None)
-            annotations = meta.get("annotations") or {}
-            capacity_ok = (annotations.get(ANNOTATION_OVER_CAPACITY) == "truncated") if truncated \
-                else ANNOTATION_OVER_CAPACITY not in annotations
-            written = self._written.get(key)
-            if written is not None and written[0] == meta.get("resourceVersion"):
-                same = (existing.get("subsets") or []) == subsets  # our own last write: compare exactly
-            else:
-                same = _normal_subsets(existing.get("subsets")) == _normal_subsets(subsets)
-            if capacity_ok and current_labels == dict(svc.labels) and same:
-                return
-            annotations = dict(annotations)
-        else:
-            annotations = {}
-        if trigger:
-            annotations[ANNOTATION_TRIGGER_TIME] = trigger
-        else:
-            annotations.pop(ANNOTATION_TRIGGER_TIME, None)
+        annotations = dict(((existing or {}).get("metadata") or {}).get("annotations") or {})
+        with_trigger_time(annotations, trigger)
         if truncated:
             annotations[ANNOTATION_OVER_CAPACITY] = "truncated"
         else:
@@ -457,11 +277,24 @@ class EndpointsController(ServiceController):
         manifest: dict = {"apiVersion": "v1", "kind": "Endpoints", "metadata": metadata}
         if subsets:
             manifest["subsets"] = subsets
-        if existing is None:
-            stored = self.cluster._controller_create(self.name, manifest)
-        else:
-            stored = self.cluster._controller_update(self.name, manifest)
+        stored = self.client.create(manifest) if existing is None else self.client.update(manifest)
         self._written[key] = (stored["metadata"]["resourceVersion"], subsets)
+
+    def _up_to_date(self, existing: dict, svc: ServiceFacts, subsets: list[dict], truncated: bool) -> bool:
+        """The stored Endpoints has these subsets, the Service's labels (headless aside) and the capacity
+        annotation exactly when truncated: nothing to write."""
+        meta = existing.get("metadata") or {}
+        current_labels = dict(meta.get("labels") or {})
+        current_labels.pop(LABEL_HEADLESS, None)
+        annotations = meta.get("annotations") or {}
+        capacity_ok = (annotations.get(ANNOTATION_OVER_CAPACITY) == "truncated") if truncated \
+            else ANNOTATION_OVER_CAPACITY not in annotations
+        if not capacity_ok or current_labels != dict(svc.labels):
+            return False
+        written = self._written.get((svc.namespace, svc.name))
+        if written is not None and written[0] == meta.get("resourceVersion"):
+            return (existing.get("subsets") or []) == subsets  # our own last write: compare exactly
+        return _normal_subsets(existing.get("subsets")) == _normal_subsets(subsets)
 
 
 def _is_leader_lock(manifest: dict) -> bool:

@@ -1,281 +1,39 @@
 """The EndpointSlice controller: N slices per selector Service, packed with minimal churn.
 
-Follows kube-controller-manager's EndpointSlice reconciler (kubernetes-semantics.md §3):
-- one endpoint per eligible Pod (terminating Pods included) per address type, with conditions
-  ready/serving/terminating, nodeName, zone (from the Node) and hostname;
-- slices are grouped by (addressType, resolved port list); each holds at most `max_endpoints_per_slice`;
-- reconcile per port list in three phases — keep positions, fill slices already being updated fullest
-  first, put leftovers whole into the unchanged slice that ends closest to full or into a new slice —
-  with no rebalancing; a placeholder slice when an address type would have none; creates paired with
-  deletes are recycled into updates (same name);
-- labels: the Service's minus reserved keys + service-name + managed-by (+ headless); ownerReference to
-  the Service (the garbage collector deletes the slices when the Service goes).
+Follows kube-controller-manager's EndpointSlice controller (kubernetes-semantics.md §3). A sync of one
+Service takes three steps, each in its own module:
+- desired.py: the endpoints the Service's slices should hold (one per eligible Pod and address type);
+- reconciler.py: the plan that turns the existing slices into those (pure: the property tests call it);
+- here: gathering the inputs through the Lister, and writing the plan through the Writer — per address
+  type (in `spec.ipFamilies` order) creates, then updates, then deletes; then slices of address types
+  the Service no longer has.
 
-Orders real Kubernetes leaves open (§12), chosen here and stable:
-- endpoints placed into a slice in one sync are taken in numeric IP order (then Pod name); endpoints
-  already in a slice keep their position (as in Kubernetes);
-- `ports` in a slice follow the Service's port order (real clusters use an FNV-hash order);
-- existing slices are walked in name order; ties among equally full slices go to the first by name;
-- address types are reconciled in `spec.ipFamilies` order; per type creates, then updates, then deletes.
+Slices carry the Service's labels minus reserved keys + service-name + managed-by (+ headless), the
+`last-change-trigger-time` annotation, and an ownerReference to the Service (the garbage collector
+deletes them when the Service goes). `ports` in a slice follow the Service's port order (real clusters
+use an FNV-hash order).
 
 Nodes: an endpoint's zone comes from its Node's `topology.kubernetes.io/zone` label. A Pod naming a Node
 that does not exist is skipped (unless publishNotReadyAddresses) and the sync reports an error, as in
-Kubernetes (`Cluster.controller_errors()`); it is retried in the next transaction. Simplification: a Pod
-with no `spec.nodeName` at all (never scheduled — impossible in a real cluster once it has an IP) is
-included without nodeName and zone, so lessons may leave Nodes out.
+Kubernetes (`Cluster.controller_errors()`); it is retried in the next transaction.
 
 Incremental syncs: when only Pods changed since the last sync (same Service spec, same Nodes, nobody
-else touched the slices), only the slices holding changed endpoints are examined. This gives exactly
-the result of the full algorithm, because every other endpoint is still desired and unchanged; the
-property tests compare both.
+else touched the slices), the desired state is updated for those Pods only and only the slices holding
+their endpoints are examined. This gives exactly the result of the full algorithm, because every other
+endpoint is still desired and unchanged; the property tests compare both.
 """
 from __future__ import annotations
 
-import socket
-from typing import Any
-
 from slicelab.controllers import metrics, topology
-from slicelab.controllers.base import Change, Key, ServiceController
-from slicelab.controllers.pods import find_port, hostname_for
-from slicelab.controllers.trigger_time import TriggerTimeTracker
-from slicelab.objects import (ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS, LABEL_MANAGED_BY, LABEL_SERVICE_NAME,
-                              MANAGER_ENDPOINTSLICE, PodFacts, ServiceFacts, ip_family)
+from slicelab.controllers.base import Change, Key, Lister, ServiceController, Writer, managed_slice_services
+from slicelab.controllers.desired import DesiredState, service_address_types
+from slicelab.controllers.metrics import Metrics
+from slicelab.controllers.plan import SliceRec, count_changes, parse_slice, slice_manifest, write
+from slicelab.controllers.reconciler import Reconciled, reconcile, slice_labels
+from slicelab.controllers.trigger_time import TriggerTimeTracker, with_trigger_time
+from slicelab.objects import MANAGER_ENDPOINTSLICE, PodFacts, ServiceFacts
 
-RESERVED_LABELS = (LABEL_SERVICE_NAME, LABEL_MANAGED_BY, LABEL_HEADLESS)
-
-
-def service_address_types(svc: ServiceFacts) -> list[str]:
-    """§3.2: ipFamilies; else the clusterIP's family; headless without families → both."""
-    if svc.ip_families:
-        return list(svc.ip_families)
-    if svc.cluster_ip not in ("", "None"):
-        fam = ip_family(svc.cluster_ip)
-        return [fam] if fam else ["IPv4"]
-    return ["IPv4", "IPv6"]
-
-
-def port_sort_key(port: tuple) -> tuple:
-    name, number, protocol, app = port
-    return (name, -1 if number is None else number, protocol or "", app or "")
-
-
-def endpoint_identity(ep: dict) -> tuple:
-    """What makes two endpoints 'the same' (§3.5): addresses, hostname, targetRef namespace/name."""
-    ref = ep.get("targetRef") or {}
-    return (tuple(sorted(ep.get("addresses") or ())), ep.get("hostname") or "",
-            ref.get("namespace") or "", ref.get("name") or "")
-
-
-def ip_order(identity: tuple) -> tuple:
-    """Numeric IP order for endpoints placed in one sync (documented choice, §12): IPv4 before IPv6,
-    then the address as a number (its packed bytes), then the Pod name."""
-    addrs = identity[0]
-    if addrs:
-        text = addrs[0]
-        family = socket.AF_INET6 if ":" in text else socket.AF_INET
-        try:
-            return (0, family == socket.AF_INET6, socket.inet_pton(family, text), identity[3])
-        except OSError:
-            pass
-    return (1, False, b"", identity[3])
-
-
-def _target_ref(ep: dict) -> tuple:
-    ref = ep.get("targetRef") or {}
-    return tuple(sorted((k, v) for k, v in ref.items() if k != "resourceVersion"))
-
-
-def same_endpoint(a: dict, b: dict) -> bool:
-    """EndpointsEqualBeyondHash: conditions, nodeName, zone, targetRef (hints are not compared)."""
-    return (a.get("conditions") == b.get("conditions") and a.get("nodeName") == b.get("nodeName")
-            and a.get("zone") == b.get("zone") and _target_ref(a) == _target_ref(b))
-
-
-class SliceRec:
-    """A slice while it is being planned: name (None until created), ports, endpoints by identity."""
-
-    __slots__ = ("name", "address_type", "ports", "port_key", "endpoints", "labels", "annotations",
-                 "owned", "manifest")
-
-    def __init__(self, name, address_type, ports, port_key, endpoints, labels, annotations, owned,
-                 manifest=None):
-        self.name = name
-        self.address_type = address_type
-        self.ports = ports
-        self.port_key = port_key
-        self.endpoints: dict = endpoints
-        self.labels = labels
-        self.annotations = annotations
-        self.owned = owned
-        self.manifest = manifest
-
-    def copy(self) -> "SliceRec":
-        return SliceRec(self.name, self.address_type, self.ports, self.port_key, dict(self.endpoints),
-                        self.labels, self.annotations, self.owned, self.manifest)
-
-    def __len__(self) -> int:
-        return len(self.endpoints)
-
-
-def parse_slice(manifest: dict, svc_uid: str) -> SliceRec:
-    meta = manifest.get("metadata") or {}
-    ports = list(manifest.get("ports") or ())
-    key = tuple(sorted(((p.get("name") or "", p.get("port"), p.get("protocol") or "TCP", p.get("appProtocol"))
-                        for p in ports), key=port_sort_key))
-    endpoints = {}
-    for ep in manifest.get("endpoints") or ():
-        endpoints.setdefault(endpoint_identity(ep), ep)
-    owned = any(ref.get("apiVersion") == "v1" and ref.get("kind") == "Service" and ref.get("uid") == svc_uid
-                for ref in meta.get("ownerReferences") or ())
-    return SliceRec(meta.get("name"), manifest.get("addressType"), ports, key, endpoints,
-                    dict(meta.get("labels") or {}), dict(meta.get("annotations") or {}), owned, manifest)
-
-
-def _non_reserved(labels: dict) -> dict:
-    return {k: v for k, v in labels.items() if k not in RESERVED_LABELS}
-
-
-class Plan:
-    """Writes planned for one address type: creates, updates, deletes; unchanged slices alongside."""
-
-    def __init__(self) -> None:
-        self.creates: list[SliceRec] = []
-        self.updates: list[SliceRec] = []
-        self.deletes: list[SliceRec] = []
-        self.unchanged: list[SliceRec] = []
-
-
-def reconcile_by_port_mapping(plan: Plan, existing: list[SliceRec], desired: dict, ports: list,
-                              port_key: tuple, address_type: str, labels: dict, max_per_slice: int,
-                              touched: set | None = None) -> tuple[int, int]:
-    """The three phases of §3.6 for one (addressType, port list). Adds to `plan`; returns (endpoints
-    added: desired ones no existing slice held, endpoints removed from existing slices), as the
-    controller's per-sync metrics count them.
-
-    `desired` maps identity → endpoint, in placement order. With `touched` (incremental sync), only
-    slices holding a touched identity are examined and only touched identities can be new.
-    """
-    removed = 0
-    wanted_labels = _non_reserved(labels)
-    updated: list[SliceRec] = []
-    if touched is None:
-        remaining = Remaining(dict(desired))
-    else:
-        remaining = Remaining({i: desired[i] for i in sorted((i for i in touched if i in desired), key=ip_order)})
-    # Phase 1: walk existing slices.
-    for rec in existing:
-        if touched is not None and rec.endpoints.keys().isdisjoint(touched):
-            plan.unchanged.append(rec)
-            continue
-        kept: dict = {}
-        changed = False
-        source = remaining if touched is None else desired
-        for ident, ep in rec.endpoints.items():
-            want = source.get(ident)
-            if want is None or ident in kept:
-                changed = True
-                continue
-            if not same_endpoint(ep, want):
-                changed = True
-            kept[ident] = want
-            remaining.pop(ident, None)
-        if changed:
-            removed += max(0, len(rec.endpoints) - len(kept))
-            if not kept:
-                plan.deletes.append(rec)
-            else:
-                new = rec.copy()
-                new.endpoints = kept
-                updated.append(new)
-        elif _non_reserved(rec.labels) != wanted_labels:
-            updated.append(rec.copy())
-        else:
-            plan.unchanged.append(rec)
-    added = len(remaining)
-    # Phase 2: fill slices already being updated, fullest first.
-    if remaining and updated:
-        for rec in sorted(updated, key=len, reverse=True):
-            _fill(rec, remaining, max_per_slice)
-            if not remaining:
-                break
-    # Phase 3: leftovers go whole into the unchanged slice ending closest to full, or a new slice.
-    unchanged_here = [r for r in plan.unchanged if r.port_key == port_key and r.address_type == address_type]
-    while remaining:
-        target = None
-        if len(remaining) < max_per_slice and unchanged_here:
-            target = _slice_to_fill(unchanged_here, len(remaining), max_per_slice)
-        if target is None:
-            rec = SliceRec(None, address_type, list(ports), port_key, {}, dict(labels), {}, True)
-            _fill(rec, remaining, max_per_slice)
-            plan.creates.append(rec)
-        else:
-            unchanged_here.remove(target)
-            plan.unchanged.remove(target)
-            rec = target.copy()
-            _fill(rec, remaining, max_per_slice)
-            updated.append(rec)
-    plan.updates.extend(updated)
-    return added, removed
-
-
-class Remaining:
-    """Desired endpoints not placed yet: lookup and removal by identity, taking in placement order.
-
-    (Taking the first item of a dict again and again after removals is quadratic; this is not.)"""
-
-    __slots__ = ("items", "order", "next")
-
-    def __init__(self, items: dict):
-        self.items = items
-        self.order = list(items)
-        self.next = 0
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def get(self, ident):
-        return self.items.get(ident)
-
-    def pop(self, ident, default=None):
-        return self.items.pop(ident, default)
-
-    def take(self) -> tuple:
-        while True:
-            ident = self.order[self.next]
-            self.next += 1
-            if ident in self.items:
-                return ident, self.items.pop(ident)
-
-    def take_many(self, count: int) -> list[tuple]:
-        """Up to `count` items, as that many `take()` calls would give them."""
-        out: list[tuple] = []
-        items, order, at = self.items, self.order, self.next
-        while items and len(out) < count:
-            ident = order[at]
-            at += 1
-            if ident in items:
-                out.append((ident, items.pop(ident)))
-        self.next = at
-        return out
-
-
-def _fill(rec: SliceRec, remaining: Remaining, max_per_slice: int) -> None:
-    while remaining and len(rec.endpoints) < max_per_slice:  # same takes as one at a time
-        rec.endpoints.update(remaining.take_many(max_per_slice - len(rec.endpoints)))
-
-
-def _slice_to_fill(candidates: list[SliceRec], count: int, max_per_slice: int) -> SliceRec | None:
-    """getSliceToFill: the slice with the least room left after taking all `count` endpoints."""
-    if count == 0 or count > max_per_slice:
-        return None
-    best, best_diff = None, max_per_slice
-    for rec in candidates:
-        diff = max_per_slice - (count + len(rec))
-        if 0 <= diff < best_diff:
-            best, best_diff = rec, diff
-            if diff == 0:
-                break
-    return best
+__all__ = ["EndpointSliceController", "service_address_types"]
 
 
 class EndpointSliceController(ServiceController):
@@ -284,14 +42,13 @@ class EndpointSliceController(ServiceController):
     manager = MANAGER_ENDPOINTSLICE
     incremental = True  # False: every sync recomputes from scratch (the tests compare both)
 
-    def __init__(self, cluster):
-        super().__init__(cluster)
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics, max_endpoints_per_slice: int = 100):
+        super().__init__(lister, client, metrics)
+        self.max_endpoints_per_slice = max_endpoints_per_slice
         self._tracker = TriggerTimeTracker()
-        # Per Service: pod name -> [(address type, port key, ports, identity, endpoint)], valid while
-        # the Service signature and Nodes are unchanged.
-        self._pod_endpoints: dict[Key, dict[str, list]] = {}
+        # Per Service: its desired state, valid while the Service's signature and the Nodes are unchanged.
+        self._desired: dict[Key, DesiredState] = {}
         self._signature: dict[Key, tuple] = {}
-        self._desired: dict[Key, dict] = {}
         self._port_memo: dict[tuple, dict] = {}  # Service ports -> container ports -> resolved ports
         self._parsed: dict[Key, tuple] = {}
         self._retry: set[Key] = set()
@@ -306,10 +63,7 @@ class EndpointSliceController(ServiceController):
         if change.kind == "Node":
             self.resync()
         elif change.kind == "EndpointSlice" and change.actor != self.name:
-            for manifest in (change.old, change.new):
-                labels = ((manifest or {}).get("metadata") or {}).get("labels") or {}
-                if labels.get(LABEL_MANAGED_BY) == self.manager and LABEL_SERVICE_NAME in labels:
-                    self._full.add((change.key[0], labels[LABEL_SERVICE_NAME]))
+            self._full.update(managed_slice_services(change, self.manager))
 
     def take_work(self):
         self._full.update(self._retry)
@@ -322,83 +76,81 @@ class EndpointSliceController(ServiceController):
         errors = len(self.errors)
         self._sync_service(key, changed_pods)
         result = "error" if len(self.errors) > errors else "success"
-        self.cluster._metrics.inc(f"{metrics.SLICE}_syncs", (("result", result),))
+        self.metrics.inc(f"{metrics.SLICE}_syncs", (("result", result),))
 
     def _sync_service(self, key: Key, changed_pods: set[str] | None) -> None:
-        ns, name = key
-        cluster = self.cluster
-        svc = cluster._services_by_ns.get(ns, {}).get(name)
+        svc = self.lister.service(*key)
         if svc is None or svc.type == "ExternalName" or svc.selector is None:
             # Service gone: slices are left to the garbage collector; no selector: hands off.
-            self._pod_endpoints.pop(key, None)
             self._desired.pop(key, None)
             self._signature.pop(key, None)
             if svc is None:
                 self._tracker.forget(key)
-                self.cluster._metrics.cache_delete(metrics.SLICE, key)
+                self.metrics.cache_delete(metrics.SLICE, key)
             return
+        missing: list[str] = []
+        state, touched, pods = self._update_desired(svc, changed_pods, missing)
+        trigger = self._tracker.compute(svc, pods, every_pod=touched is None)
+        if missing:
+            self._retry.add(key)
+            self.errors.append(f"Service {key[0]}/{key[1]}: skipped Pods: " + ", ".join(sorted(missing)))
+        existing = [self._parsed_slice(m, svc.uid) for m in self.lister.slices(*key, self.manager)
+                    if not (m.get("metadata") or {}).get("deletionTimestamp")]
+        existing.sort(key=lambda r: r.name)
+        result = reconcile(svc, state.groups, existing, self.max_endpoints_per_slice, self.lister.nodes(), touched)
+        self._write(svc, result, trigger)
+
+    def _update_desired(self, svc: ServiceFacts, changed_pods: set[str] | None,
+                        missing: list[str]) -> tuple[DesiredState, dict | None, list[PodFacts]]:
+        """The Service's desired state: updated for the changed Pods when the last one still holds (then
+        with the identities touched), else built from every selected Pod (touched None); and the Pods read."""
+        key = (svc.namespace, svc.name)
         signature = (svc.uid, tuple(sorted(svc.selector.items())), svc.ports, svc.publish_not_ready,
                      svc.ip_families, svc.cluster_ip, tuple(sorted(svc.labels.items())),
                      svc.traffic_distribution, topology.hint_mode(svc), svc.deleting)
-        cache = self._pod_endpoints.get(key)
-        incremental = (self.incremental and cache is not None and changed_pods is not None and self._signature.get(key) == signature
-                       and topology.hint_mode(svc) != "auto")
-        address_types = service_address_types(svc)
-        missing_nodes: list[str] = []
         if len(self._port_memo) > 1000:
             self._port_memo.clear()
         memo = self._port_memo.setdefault(svc.ports, {})
-        if incremental:
-            desired = self._desired[key]
-            touched: dict[tuple, set] = {}
-            pods = []
-            for pod_name in sorted(changed_pods):
-                for at, pk, _ports, ident, _ep in cache.pop(pod_name, ()):
-                    touched.setdefault((at, pk), set()).add(ident)
-                    group = desired[at][pk]
-                    group[1].pop(ident, None)
-                    if not group[1]:
-                        del desired[at][pk]
-                pod = cluster._pods_by_ns.get(ns, {}).get(pod_name)
-                if pod is None or not svc.selector.items() <= pod.labels.items():
-                    continue
-                pods.append(pod)
-                entries = self._pod_entries(svc, pod, address_types, missing_nodes, memo)
-                if entries:
-                    cache[pod_name] = entries
-                    for at, pk, ports, ident, ep in entries:
-                        touched.setdefault((at, pk), set()).add(ident)
-                        desired[at].setdefault(pk, (ports, {}))[1][ident] = ep
-            selected = {p.name for p in pods}
-            self._tracker.forget_pods(svc, [n for n in changed_pods if n not in selected])
-        else:
-            touched = None
-            pods = list(cluster._select_pods(ns, svc.selector))
-            cache = {}
-            for pod in pods:
-                entries = self._pod_entries(svc, pod, address_types, missing_nodes, memo)
-                if entries:
-                    cache[pod.name] = entries
-            # desired[address type][port key] = (ports, {identity: endpoint} in placement order)
-            desired = {at: {} for at in address_types}
-            for entries in cache.values():
-                for at, pk, ports, ident, ep in entries:
-                    group = desired[at].get(pk)
-                    if group is None:  # (not setdefault: that would build a tuple and a dict per endpoint)
-                        group = desired[at][pk] = (ports, {})
-                    group[1][ident] = ep
-            for groups in desired.values():
-                for pk, (ports, eps) in groups.items():
-                    groups[pk] = (ports, dict(sorted(eps.items(), key=lambda item: ip_order(item[0]))))
-        trigger = self._tracker.compute(svc, pods, every_pod=not incremental)
-        self._pod_endpoints[key] = cache
-        self._desired[key] = desired
+        state, previous = self._desired.get(key), self._signature.get(key)
         self._signature[key] = signature
-        if missing_nodes:
-            self._retry.add(key)
-            self.errors.append(f"Service {ns}/{name}: skipped Pods: "
-                               + ", ".join(sorted(missing_nodes)))
-        self._reconcile(svc, address_types, desired, touched, trigger)
+        nodes = self.lister.nodes()
+        if (self.incremental and state is not None and changed_pods is not None and previous == signature
+                and topology.hint_mode(svc) != "auto"):
+            changed = {name: self._selected_pod(svc, name) for name in sorted(changed_pods)}
+            touched = state.update(svc, changed, nodes, memo, missing)
+            self._tracker.forget_pods(svc, [name for name, pod in changed.items() if pod is None])
+            return state, touched, [pod for pod in changed.values() if pod is not None]
+        pods = list(self.lister.select_pods(svc.namespace, svc.selector))
+        state = self._desired[key] = DesiredState.build(svc, pods, nodes, memo, missing)
+        return state, None, pods
+
+    def _selected_pod(self, svc: ServiceFacts, name: str) -> PodFacts | None:
+        pod = self.lister.pod(svc.namespace, name)
+        return pod if pod is not None and svc.selector.items() <= pod.labels.items() else None
+
+    def _write(self, svc: ServiceFacts, result: Reconciled, trigger: str | None) -> None:
+        """Write the plans (nothing is created for a Service being deleted) and report the sync's metrics."""
+        labels = slice_labels(svc, self.manager)
+        owner = {"apiVersion": "v1", "kind": "Service", "name": svc.name, "uid": svc.uid, "controller": True,
+                 "blockOwnerDeletion": True}
+        def manifest(rec: SliceRec) -> dict:
+            return slice_manifest(rec, svc.namespace, labels, with_trigger_time(dict(rec.annotations), trigger), owner)
+
+        for plan in result.plans:
+            if svc.deleting:
+                plan.creates = []
+            write(plan, self.client, svc.namespace, manifest, lambda rec, stored: self._remember(rec, stored, svc))
+            count_changes(self.metrics, metrics.SLICE, plan)
+        self.events.extend(result.events)
+        for added, removed in zip(result.added, result.removed):
+            self.metrics.observe(f"{metrics.SLICE}_endpoints_added_per_sync", added)
+            self.metrics.observe(f"{metrics.SLICE}_endpoints_removed_per_sync", removed)
+        self.metrics.cache_set(metrics.SLICE, (svc.namespace, svc.name), result.efficiency)
+        mode = topology.hint_mode(svc)
+        distribution = svc.traffic_distribution if svc.traffic_distribution == "PreferClose" and mode != "auto" else ""
+        self.metrics.observe(f"{metrics.SLICE}_endpointslices_changed_per_sync", result.changed,
+                             (("topology", "Auto" if mode == "auto" else "Disabled"),
+                              ("traffic_distribution", distribution)), metrics.DEFAULT_BUCKETS)
 
     def _remember(self, rec: SliceRec, written: dict, svc: ServiceFacts) -> None:
         """Keep the record of a slice just written, so the next sync need not parse it again."""
@@ -419,178 +171,3 @@ class EndpointSliceController(ServiceController):
         rec = parse_slice(manifest, svc_uid)
         self._parsed[cache_key] = (version, rec)
         return rec
-
-    def _pod_entries(self, svc: ServiceFacts, pod: PodFacts, address_types: list[str],
-                     missing_nodes: list[str], memo: dict) -> list:
-        """The Pod's endpoints: [(address type, port key, ports, identity, endpoint)]. `memo` holds the
-        ports resolved for this Service's ports, by the Pods' container ports."""
-        if not pod.eligible(True):
-            return []
-        zone = None
-        if pod.node_name:
-            node = self.cluster._nodes.get(pod.node_name)
-            if node is None:
-                if not svc.publish_not_ready:
-                    missing_nodes.append(f"{pod.name} (Node {pod.node_name} not found)")
-                    return []
-            else:
-                zone = node.zone
-        # Simplification: a Pod with no spec.nodeName (never scheduled, impossible once it has an IP in a
-        # real cluster) is included without nodeName and zone instead of being skipped.
-        memo_key = (pod.ports, pod.sidecar_ports)
-        resolved = memo.get(memo_key)
-        if resolved is None:  # Pods from one template resolve the same way: resolve once
-            ports = []
-            for sp in svc.ports:
-                number = find_port(pod, sp)
-                if number is None:
-                    continue
-                port: dict[str, Any] = {"name": sp.name, "port": number, "protocol": sp.protocol}
-                if sp.app_protocol is not None:
-                    port["appProtocol"] = sp.app_protocol
-                ports.append(((sp.name, number, sp.protocol, sp.app_protocol), port))
-            resolved = (tuple(sorted((p[0] for p in ports), key=port_sort_key)), [p[1] for p in ports])
-            if len(memo) > 10_000:
-                memo.clear()
-            memo[memo_key] = resolved
-        port_key, port_list = resolved
-        serving = pod.ready
-        terminating = pod.terminating
-        ready = svc.publish_not_ready or (serving and not terminating)
-        hostname = hostname_for(pod, svc)
-        entries = []
-        for at in address_types:
-            ip = pod.ip_of(at)
-            if ip is None:
-                continue
-            ep: dict[str, Any] = {"addresses": [ip],
-                                  "conditions": {"ready": ready, "serving": serving, "terminating": terminating}}
-            if hostname:
-                ep["hostname"] = hostname
-            ep["targetRef"] = {"kind": "Pod", "namespace": pod.namespace, "name": pod.name, "uid": pod.uid}
-            if pod.node_name:
-                ep["nodeName"] = pod.node_name
-            if zone:
-                ep["zone"] = zone
-            entries.append((at, port_key, port_list, ((ip,), hostname, pod.namespace, pod.name), ep))
-        return entries
-
-    def _reconcile(self, svc: ServiceFacts, address_types: list[str], desired: dict, touched, trigger) -> None:
-        cluster = self.cluster
-        ns = svc.namespace
-        labels = {k: v for k, v in svc.labels.items() if k not in RESERVED_LABELS}
-        labels[LABEL_SERVICE_NAME] = svc.name
-        labels[LABEL_MANAGED_BY] = self.manager
-        if svc.headless:
-            labels[LABEL_HEADLESS] = ""
-        existing = [self._parsed_slice(m, svc.uid) for m in cluster._slices_of(ns, svc.name, self.manager)
-                    if not (m.get("metadata") or {}).get("deletionTimestamp")]
-        existing.sort(key=lambda r: r.name)
-        mode = topology.hint_mode(svc)
-        deletes_unsupported = [r for r in existing if r.address_type not in address_types]
-        efficiency: dict[tuple, tuple[int, int]] = {}   # (address type, port key) -> (endpoints, slices)
-        changed = 0
-        for at in address_types:
-            of_type = [r for r in existing if r.address_type == at]
-            plan = Plan()
-            by_key: dict[tuple, list[SliceRec]] = {}
-            for rec in of_type:
-                if rec.owned:
-                    by_key.setdefault(rec.port_key, []).append(rec)
-                else:
-                    plan.deletes.append(rec)
-            added = removed = 0
-            for pk, (ports, eps) in desired[at].items():
-                touched_here = None if touched is None else touched.get((at, pk), set())
-                mine = by_key.pop(pk, [])
-                before = (len(plan.creates), len(plan.deletes))
-                got = reconcile_by_port_mapping(plan, mine, eps, ports, pk, at, labels,
-                                                cluster.max_endpoints_per_slice, touched_here)
-                added, removed = added + got[0], removed + got[1]
-                efficiency[(at, pk)] = (len(eps), len(mine) + len(plan.creates) - before[0]
-                                        - (len(plan.deletes) - before[1]))
-            for recs in by_key.values():  # port lists no longer desired
-                plan.deletes.extend(recs)
-            if len(of_type) == len(plan.deletes) and not plan.creates:
-                placeholder = SliceRec(None, at, [], (), {}, dict(labels), {}, True)
-                if len(plan.deletes) == 1 and _is_placeholder(plan.deletes[0], placeholder, ns):
-                    plan.unchanged.append(plan.deletes.pop())
-                else:
-                    plan.creates.append(placeholder)
-                efficiency[(at, ())] = (0, 1)
-            cluster._metrics.observe(f"{metrics.SLICE}_endpoints_added_per_sync", added)
-            cluster._metrics.observe(f"{metrics.SLICE}_endpoints_removed_per_sync", removed)
-            topology.apply_hints(svc, mode, plan, cluster._nodes, self.events, check_unchanged=touched is None)
-            changed += self._finalize(svc, plan, labels, trigger)
-        cluster._metrics.cache_set(metrics.SLICE, (ns, svc.name), efficiency)
-        if deletes_unsupported:
-            for rec in deletes_unsupported:
-                cluster._controller_delete(self.name, "EndpointSlice", (ns, rec.name))
-                cluster._metrics.inc(f"{metrics.SLICE}_changes", (("operation", "delete"),))
-            changed += len(deletes_unsupported)
-        distribution = svc.traffic_distribution if svc.traffic_distribution == "PreferClose" and mode != "auto" else ""
-        cluster._metrics.observe(f"{metrics.SLICE}_endpointslices_changed_per_sync", changed,
-                                 (("topology", "Auto" if mode == "auto" else "Disabled"),
-                                  ("traffic_distribution", distribution)), metrics.DEFAULT_BUCKETS)
-
-    def _finalize(self, svc: ServiceFacts, plan: Plan, labels: dict, trigger: str | None) -> int:
-        """Recycle, then write; returns the slices changed (creates counted even when skipped, as
-        upstream's `endpointslices_changed_per_sync` does)."""
-        # Recycling: pair deletes (in order) with the last pending create of the same address type.
-        i = 0
-        while i < len(plan.deletes) and plan.creates:
-            doomed = plan.deletes[i]
-            fresh = plan.creates[-1]
-            if doomed.address_type == fresh.address_type and doomed.owned:
-                fresh.name = doomed.name
-                fresh.annotations = {}
-                plan.creates.pop()
-                plan.updates.append(fresh)
-                plan.deletes.pop(i)
-            else:
-                i += 1
-        cluster = self.cluster
-        changed = len(plan.creates) + len(plan.updates) + len(plan.deletes)
-        if svc.deleting:
-            plan.creates = []
-        count = cluster._metrics.inc
-        for rec in plan.creates:
-            self._remember(rec, cluster._controller_create(self.name, self._manifest(svc, rec, labels, trigger)), svc)
-            count(f"{metrics.SLICE}_changes", (("operation", "create"),))
-        for rec in plan.updates:
-            self._remember(rec, cluster._controller_update(self.name, self._manifest(svc, rec, labels, trigger)), svc)
-            count(f"{metrics.SLICE}_changes", (("operation", "update"),))
-        for rec in plan.deletes:
-            cluster._controller_delete(self.name, "EndpointSlice", (svc.namespace, rec.name))
-            count(f"{metrics.SLICE}_changes", (("operation", "delete"),))
-        return changed
-
-    def _manifest(self, svc: ServiceFacts, rec: SliceRec, labels: dict, trigger: str | None) -> dict:
-        annotations = dict(rec.annotations)
-        if trigger:
-            annotations[ANNOTATION_TRIGGER_TIME] = trigger
-        else:
-            annotations.pop(ANNOTATION_TRIGGER_TIME, None)
-        metadata: dict[str, Any] = {}
-        if rec.name:
-            metadata["name"] = rec.name
-        metadata["generateName"] = f"{svc.name}-"
-        metadata["namespace"] = svc.namespace
-        metadata["labels"] = dict(labels)
-        if annotations:
-            metadata["annotations"] = annotations
-        metadata["ownerReferences"] = [{"apiVersion": "v1", "kind": "Service", "name": svc.name,
-                                        "uid": svc.uid, "controller": True, "blockOwnerDeletion": True}]
-        manifest: dict[str, Any] = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                                    "metadata": metadata, "addressType": rec.address_type,
-                                    "endpoints": list(rec.endpoints.values()) or None}
-        if rec.ports:
-            manifest["ports"] = list(rec.ports)
-        return manifest
-
-
-def _is_placeholder(rec: SliceRec, placeholder: SliceRec, namespace: str) -> bool:
-    """placeholderSliceCompare: namespace, labels (exact), addressType, no ports, no endpoints."""
-    meta = (rec.manifest or {}).get("metadata") or {}
-    return (meta.get("namespace", namespace) == namespace and rec.labels == placeholder.labels
-            and rec.address_type == placeholder.address_type and not rec.ports and not rec.endpoints)

@@ -8,14 +8,15 @@ ReplicaSets are left alone because slicelab does not model their owners.
 """
 from __future__ import annotations
 
-from slicelab.controllers.base import Change, Controller
+from slicelab.controllers.base import Change, Controller, Lister, Writer
+from slicelab.controllers.metrics import Metrics
 
 
 class GarbageCollector(Controller):
     name = "garbage-collector"
 
-    def __init__(self, cluster):
-        super().__init__(cluster)
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics):
+        super().__init__(lister, client, metrics)
         self._check_all = True
         self._candidates: set = set()
 
@@ -30,19 +31,19 @@ class GarbageCollector(Controller):
         self._check_all = True
 
     def sync(self) -> None:
-        store = self.cluster._objects
-        keys = list(store["EndpointSlice"]) if self._check_all else sorted(self._candidates)
+        slices = self.lister.objects("EndpointSlice")
+        keys = list(slices) if self._check_all else sorted(self._candidates)
         self._check_all = False
         self._candidates.clear()
         live = None
         for key in sorted(keys):
-            manifest = store["EndpointSlice"].get(key)
+            manifest = slices.get(key)
             refs = ((manifest or {}).get("metadata") or {}).get("ownerReferences") or ()
             if not refs:
                 continue
             if live is None:
                 live = {(m["metadata"].get("uid")) for kind in ("Service", "Endpoints")
-                        for m in store[kind].values()}
+                        for m in self.lister.objects(kind).values()}
             if not any(ref.get("uid") in live for ref in refs if ref.get("kind") in ("Service", "Endpoints")) \
                     and all(ref.get("kind") in ("Service", "Endpoints") for ref in refs):
-                self.cluster._controller_delete(self.name, "EndpointSlice", key)
+                self.client.delete("EndpointSlice", key)

@@ -21,14 +21,17 @@ Slices are written in name order; groups in the order of the repacked subsets, I
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from slicelab.controllers import metrics
-from slicelab.controllers.base import Change, Controller, Key
-from slicelab.controllers.endpointslices import endpoint_identity, port_sort_key, same_endpoint
+from slicelab.controllers.base import Change, Controller, Key, Lister, Writer, managed_slice_services
+from slicelab.controllers.metrics import Metrics
+from slicelab.controllers.plan import (Plan, SliceRec, count_changes, delete, endpoint_identity, parse_slice, port_key,
+                                       port_sort_key, port_value, recycle, same_endpoint, slice_manifest, write)
+from slicelab.controllers.subsets import pack
 from slicelab.objects import (ANNOTATION_LAST_APPLIED, ANNOTATION_LEADER, ANNOTATION_TRIGGER_TIME,
                               LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SKIP_MIRROR, MANAGER_MIRRORING,
-                              canonical_ip, ip_family)
+                              ServiceFacts, canonical_ip, ip_family)
 
 MAX_ENDPOINTS_PER_SUBSET = 1000
 
@@ -37,48 +40,41 @@ class MirroringController(Controller):
     name = "endpointslice-mirroring"
     queue_name = "endpoint_slice_mirroring"
 
-    def __init__(self, cluster):
-        super().__init__(cluster)
+    def __init__(self, lister: Lister, client: Writer, metrics: Metrics):
+        super().__init__(lister, client, metrics)
         self._queue: set[Key] = set()
         self.events: list[str] = []
-        self.totals = {"added": 0, "updated": 0, "removed": 0}   # endpoints changed by the last sync
 
     def observe(self, change: Change) -> None:
         if change.kind in ("Endpoints", "Service"):
             self._queue.add(change.key)
         elif change.kind == "EndpointSlice" and change.actor != self.name:
-            for manifest in (change.old, change.new):
-                labels = ((manifest or {}).get("metadata") or {}).get("labels") or {}
-                if labels.get(LABEL_MANAGED_BY) == MANAGER_MIRRORING and LABEL_SERVICE_NAME in labels:
-                    self._queue.add((change.key[0], labels[LABEL_SERVICE_NAME]))
+            self._queue.update(managed_slice_services(change, MANAGER_MIRRORING))
 
     def resync(self) -> None:
-        self._queue.update(self.cluster._objects["Endpoints"])
+        self._queue.update(self.lister.objects("Endpoints"))
 
     def sync(self) -> None:
         queue, self._queue = sorted(self._queue), set()
         if queue:
-            self.cluster._metrics.inc("workqueue_adds_total", (("name", self.queue_name),), len(queue))
+            self.metrics.inc("workqueue_adds_total", (("name", self.queue_name),), len(queue))
         for key in queue:
             self._sync(key)
 
     def _sync(self, key: Key) -> None:
         ns, name = key
-        cluster = self.cluster
-        existing = sorted(cluster._slices_of(ns, name, MANAGER_MIRRORING), key=lambda m: m["metadata"]["name"])
-        endpoints = cluster._objects["Endpoints"].get(key)
-        svc = cluster._services_by_ns.get(ns, {}).get(name)
-        meta = (endpoints or {}).get("metadata") or {}
-        mirror = (endpoints is not None and svc is not None and svc.selector is None
-                  and (meta.get("labels") or {}).get(LABEL_SKIP_MIRROR) != "true"
-                  and ANNOTATION_LEADER not in (meta.get("annotations") or {}))
-        if not mirror:
-            for manifest in existing:
-                cluster._controller_delete(self.name, "EndpointSlice", (ns, manifest["metadata"]["name"]))
-                cluster._metrics.inc(f"{metrics.MIRRORING}_changes", (("operation", "delete"),))
-            cluster._metrics.cache_delete(metrics.MIRRORING, key)
+        existing = sorted((parse_slice(m) for m in self.lister.slices(ns, name, MANAGER_MIRRORING)),
+                          key=lambda rec: rec.name)
+        endpoints = self.lister.objects("Endpoints").get(key)
+        if endpoints is None or not mirrors(endpoints, self.lister.service(ns, name)):
+            plan = Plan()
+            plan.deletes = existing
+            delete(existing, self.client, ns)
+            count_changes(self.metrics, metrics.MIRRORING, plan)
+            self.metrics.cache_delete(metrics.MIRRORING, key)
             return
         desired, skipped = self._desired(endpoints)
+        meta = endpoints.get("metadata") or {}
         labels = dict(meta.get("labels") or {})
         labels[LABEL_SERVICE_NAME] = name
         labels[LABEL_MANAGED_BY] = MANAGER_MIRRORING
@@ -86,96 +82,110 @@ class MirroringController(Controller):
                        if k not in (ANNOTATION_TRIGGER_TIME, ANNOTATION_LAST_APPLIED)}
         owner = {"apiVersion": "v1", "kind": "Endpoints", "name": name, "uid": meta.get("uid"),
                  "controller": True, "blockOwnerDeletion": True}
-        existing_by_group: dict[tuple, list[dict]] = {}
-        for manifest in existing:
-            existing_by_group.setdefault(_group_of(manifest), []).append(manifest)
-        creates: dict[str, list[dict]] = {}
-        updates: list[dict] = []
-        deletes: dict[str, list[dict]] = {}
-        totals = self.totals = {"added": 0, "updated": 0, "removed": 0}
-        for group, (ports, eps) in desired.items():
-            address_type = group[0]
-            have = existing_by_group.pop(group, [])
-            wanted = _slice(ns, name, address_type, ports, eps, labels, annotations, owner)
-            if not have:
-                totals["added"] += len(eps)
-                creates.setdefault(address_type, []).append(wanted)
-                continue
-            first, rest = have[0], have[1:]
-            changes = _changes(first, eps)
-            for what, count in changes.items():
-                totals[what] += count
-            if any(changes.values()) or not _same_metadata(first, meta.get("labels") or {}, annotations):
-                wanted["metadata"]["name"] = first["metadata"]["name"]
-                updates.append(wanted)
-            for manifest in rest:
-                deletes.setdefault(address_type, []).append(manifest)
-        for group, manifests in existing_by_group.items():
-            deletes.setdefault(group[0], []).extend(manifests)
-        for address_type in ("IPv4", "IPv6", "FQDN", "IP"):
-            pending, doomed = creates.get(address_type, []), deletes.get(address_type, [])
-            while pending and doomed:
-                fresh, old = pending.pop(), doomed.pop(0)
-                fresh["metadata"]["name"] = old["metadata"]["name"]
-                updates.append(fresh)
+        plan, totals = plan_mirroring(existing, desired, meta.get("labels") or {}, annotations)
         if meta.get("deletionTimestamp"):
-            creates = {}  # nothing is created for an Endpoints object that is being deleted
-        for address_type in ("IPv4", "IPv6"):
-            for manifest in creates.get(address_type, []):
-                cluster._controller_create(self.name, manifest)
-        for manifest in updates:
-            cluster._controller_update(self.name, manifest)
-        for manifests in deletes.values():
-            for manifest in manifests:
-                cluster._controller_delete(self.name, "EndpointSlice", (ns, manifest["metadata"]["name"]))
-        self._count(key, desired, totals, skipped, sum(map(len, creates.values())), len(updates),
-                    sum(map(len, deletes.values())))
+            plan.creates = []  # nothing is created for an Endpoints object that is being deleted
+        write(plan, self.client, ns, lambda rec: slice_manifest(rec, ns, labels, annotations, owner))
+        self._count(key, desired, totals, skipped, plan)
 
-    def _count(self, key: Key, desired: dict, totals: dict, skipped: int, creates: int, updates: int,
-               deletes: int) -> None:
+    def _count(self, key: Key, desired: dict, totals: dict, skipped: int, plan: Plan) -> None:
         """The mirroring controller's metrics for one reconcile (one slice per desired group)."""
-        m = self.cluster._metrics
+        m = self.metrics
         for what in ("added", "updated", "removed"):
             m.observe(f"{metrics.MIRRORING}_endpoints_{what}_per_sync", totals[what])
         m.observe(f"{metrics.MIRRORING}_addresses_skipped_per_sync", skipped)
-        for operation, count in (("create", creates), ("update", updates), ("delete", deletes)):
-            if count:
-                m.inc(f"{metrics.MIRRORING}_changes", (("operation", operation),), count)
+        count_changes(m, metrics.MIRRORING, plan)
         m.cache_set(metrics.MIRRORING, key, {group: (len(eps), 1) for group, (_, eps) in desired.items()})
 
     def _desired(self, endpoints: dict) -> tuple[dict[tuple, tuple[list, list]], int]:
         """(address type, port key) → (ports, endpoints), from the repacked subsets, in their order, and
         how many addresses were skipped; records the warning events of this sync."""
-        out: dict[tuple, tuple[list, list, set]] = {}
-        skipped = invalid = 0
-        for subset in repack_subsets(endpoints.get("subsets") or ()):
-            ports = [_slice_port(p) for p in subset.get("ports") or ()]
-            port_key = tuple(sorted(((p["name"], p["port"], p["protocol"], p.get("appProtocol"))
-                                     for p in ports), key=port_sort_key))
-            listed = [(a, True) for a in subset.get("addresses") or ()] + \
-                     [(a, False) for a in subset.get("notReadyAddresses") or ()]
-            taken = 0
-            for address, ready in listed:
-                if taken >= MAX_ENDPOINTS_PER_SUBSET:
-                    break
-                family = ip_family(address.get("ip") or "")
-                if family is None:
-                    invalid += 1
-                    continue
-                taken += 1
-                ep = _mirrored_endpoint(address, ready)
-                group = out.setdefault((family, port_key), (ports, [], set()))
-                if endpoint_identity(ep) not in group[2]:      # the desired endpoints are a set
-                    group[2].add(endpoint_identity(ep))
-                    group[1].append(ep)
-            skipped += len(listed) - taken
+        desired, skipped, invalid = desired_groups(endpoints)
         if invalid:
             self.events.append(f"InvalidIPAddress: Skipped {invalid} invalid IP addresses when mirroring "
                                f"to EndpointSlices")
         if skipped > invalid:
             self.events.append(f"TooManyAddressesToMirror: A max of {MAX_ENDPOINTS_PER_SUBSET} addresses can be "
                                f"mirrored to EndpointSlices per Endpoints subset. {skipped} addresses were skipped")
-        return {key: (ports, eps) for key, (ports, eps, _) in sorted(out.items(), key=lambda item: item[0][0])}, skipped
+        return desired, skipped
+
+
+def mirrors(endpoints: dict, svc: ServiceFacts | None) -> bool:
+    """Whether an Endpoints object is mirrored: its Service exists without a selector, and it carries
+    neither the skip-mirror label nor the leader-election annotation."""
+    meta = endpoints.get("metadata") or {}
+    return (svc is not None and svc.selector is None
+            and (meta.get("labels") or {}).get(LABEL_SKIP_MIRROR) != "true"
+            and ANNOTATION_LEADER not in (meta.get("annotations") or {}))
+
+
+def desired_groups(endpoints: dict) -> tuple[dict[tuple, tuple[list, list]], int, int]:
+    """(address type, port key) → (ports, endpoints) in the order of the repacked subsets, IPv4 first;
+    the addresses skipped (over the cap of a subset, or invalid) and how many of them were invalid."""
+    out: dict[tuple, tuple[list, list, set]] = {}
+    skipped = invalid = 0
+    for subset in repack_subsets(endpoints.get("subsets") or ()):
+        ports = [_slice_port(p) for p in subset.get("ports") or ()]
+        pk = port_key(ports)
+        listed = [(a, True) for a in subset.get("addresses") or ()] + \
+                 [(a, False) for a in subset.get("notReadyAddresses") or ()]
+        taken = 0
+        for address, ready in listed:
+            if taken >= MAX_ENDPOINTS_PER_SUBSET:
+                break
+            family = ip_family(address.get("ip") or "")
+            if family is None:
+                invalid += 1
+                continue
+            taken += 1
+            _add_endpoint(out.setdefault((family, pk), (ports, [], set())), _mirrored_endpoint(address, ready))
+        skipped += len(listed) - taken
+    return ({key: (ports, eps) for key, (ports, eps, _) in sorted(out.items(), key=lambda item: item[0][0])},
+            skipped, invalid)
+
+
+def _add_endpoint(group: tuple[list, list, set], ep: dict) -> None:
+    """The desired endpoints of a group are a set: the first of an identity is kept."""
+    identity = endpoint_identity(ep)
+    if identity not in group[2]:
+        group[2].add(identity)
+        group[1].append(ep)
+
+
+def plan_mirroring(existing: list[SliceRec], desired: dict, endpoints_labels: dict,
+                   annotations: dict) -> tuple[Plan, dict[str, int]]:
+    """The writes that make the mirrored slices (`existing`, in name order) match `desired`, and the
+    endpoints added, updated and removed: per group the first slice is kept (rewritten only if its
+    endpoints differ as a set or its labels or annotations differ), the others deleted; then recycled."""
+    by_group: dict[tuple, list[SliceRec]] = {}
+    for rec in existing:
+        by_group.setdefault((rec.address_type, rec.port_key), []).append(rec)
+    plan = Plan()
+    surplus: list[SliceRec] = []
+    totals = {"added": 0, "updated": 0, "removed": 0}
+    for (address_type, pk), (ports, eps) in desired.items():
+        have = by_group.pop((address_type, pk), [])
+        wanted = SliceRec(None, address_type, ports, pk, {endpoint_identity(ep): ep for ep in eps}, {},
+                          annotations, True)
+        if not have:
+            totals["added"] += len(eps)
+            plan.creates.append(wanted)
+            continue
+        first = have[0]
+        changes = _changes(first.manifest, eps)
+        for what, count in changes.items():
+            totals[what] += count
+        if any(changes.values()) or not _same_metadata(first.manifest, endpoints_labels, annotations):
+            wanted.name = first.name
+            plan.updates.append(wanted)
+        surplus.extend(have[1:])
+    for recs in by_group.values():
+        surplus.extend(recs)
+    # Deletes are written grouped by address type, in the order each type first has one.
+    types = list(dict.fromkeys(rec.address_type for rec in surplus))
+    plan.deletes = sorted(surplus, key=lambda rec: types.index(rec.address_type))
+    recycle(plan)
+    return plan, totals
 
 
 def _slice_port(p: dict) -> dict:
@@ -196,16 +206,6 @@ def _mirrored_endpoint(address: dict, ready: bool) -> dict:
     return ep
 
 
-def _port_value(p: dict | None) -> tuple | None:
-    if p is None:
-        return None
-    return (p.get("name") or "", p.get("port"), p.get("protocol") or "TCP", p.get("appProtocol"))
-
-
-def _port_order(value: tuple | None) -> tuple:
-    return (0,) if value is None else (1, *port_sort_key(value))
-
-
 def repack_subsets(subsets) -> list[dict]:
     """`RepackSubsets` for subsets as a user wrote them: every (address, port) pair once, keyed by IP and
     targetRef uid, not-ready winning over ready; ports whose address sets are equal share a subset; a
@@ -217,59 +217,32 @@ def repack_subsets(subsets) -> list[dict]:
         if not isinstance(subset, dict):
             continue
         ports = [p for p in subset.get("ports") or () if isinstance(p, dict)] or [None]
-        for field, ready in (("addresses", True), ("notReadyAddresses", False)):
-            for address in subset.get(field) or ():
-                if not isinstance(address, dict):
-                    continue
-                key = (str(address.get("ip") or "").encode(), str((address.get("targetRef") or {}).get("uid") or ""))
-                for p in ports:
-                    value = _port_value(p)
-                    port_dicts.setdefault(value, p)
-                    entries = by_port.setdefault(value, {})
-                    prior = entries.get(key)
-                    if prior is None or (prior[1] and not ready):
-                        entries[key] = (address, ready)
-    groups: dict[frozenset, tuple[list, dict]] = {}
-    for value, entries in by_port.items():
-        signature = frozenset((k, r) for k, (_, r) in entries.items())
-        groups.setdefault(signature, ([], entries))[0].append(value)
-    out = []
-    for values, entries in groups.values():
-        values.sort(key=_port_order)
-        ordered = sorted(entries.items())
-        subset: dict[str, Any] = {}
-        ready = [a for _, (a, r) in ordered if r]
-        not_ready = [a for _, (a, r) in ordered if not r]
-        if ready:
-            subset["addresses"] = ready
-        if not_ready:
-            subset["notReadyAddresses"] = not_ready
-        ports = [port_dicts[v] for v in values if v is not None]
-        if ports:
-            subset["ports"] = ports
-        out.append((_port_order(values[0]), ordered[0][0], subset))
-    out.sort(key=lambda item: (item[0], item[1]))
-    return [subset for _, _, subset in out]
+        for address, ready in _listed(subset):
+            key = (str(address.get("ip") or "").encode(), str((address.get("targetRef") or {}).get("uid") or ""))
+            for p in ports:
+                value = None if p is None else port_value(p)
+                port_dicts.setdefault(value, p)
+                _add_address(by_port.setdefault(value, {}), key, address, ready)
+    return pack(by_port, port_dicts, _port_order)
 
 
-def _group_of(manifest: dict) -> tuple:
-    ports = manifest.get("ports") or ()
-    key = tuple(sorted(((p.get("name") or "", p.get("port"), p.get("protocol") or "TCP", p.get("appProtocol"))
-                        for p in ports), key=port_sort_key))
-    return (manifest.get("addressType"), key)
+def _add_address(entries: dict[tuple, tuple[dict, bool]], key: tuple, address: dict, ready: bool) -> None:
+    """An address listed twice for a port counts once; not-ready wins."""
+    prior = entries.get(key)
+    if prior is None or (prior[1] and not ready):
+        entries[key] = (address, ready)
 
 
-def _slice(ns: str, name: str, address_type: str, ports: list, eps: list, labels: dict,
-           annotations: dict, owner: dict) -> dict:
-    metadata: dict[str, Any] = {"generateName": f"{name}-", "namespace": ns, "labels": dict(labels)}
-    if annotations:
-        metadata["annotations"] = dict(annotations)
-    metadata["ownerReferences"] = [dict(owner)]
-    manifest: dict[str, Any] = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                                "metadata": metadata, "addressType": address_type, "endpoints": list(eps)}
-    if ports:
-        manifest["ports"] = list(ports)
-    return manifest
+def _listed(subset: dict) -> Iterator[tuple[dict, bool]]:
+    """A subset's addresses, then its not-ready ones, with their readiness (entries not objects skipped)."""
+    for field, ready in (("addresses", True), ("notReadyAddresses", False)):
+        for address in subset.get(field) or ():
+            if isinstance(address, dict):
+                yield address, ready
+
+
+def _port_order(value: tuple | None) -> tuple:
+    return (0,) if value is None else (1, *port_sort_key(value))
 
 
 def _changes(current: dict, desired: list[dict]) -> dict[str, int]:

@@ -12,12 +12,11 @@ Hints go only on endpoints with `ready: true`.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
+from slicelab.controllers import topology_auto
+from slicelab.controllers.plan import Plan
 from slicelab.objects import ANNOTATION_TOPOLOGY_HINTS, ANNOTATION_TOPOLOGY_MODE, NodeFacts, ServiceFacts
-
-if TYPE_CHECKING:
-    from slicelab.controllers.endpointslices import Plan
 
 
 def hint_mode(svc: ServiceFacts) -> str | None:
@@ -50,14 +49,13 @@ def _with_hints(ep: dict, hints: dict | None) -> dict:
     return out
 
 
-def apply_hints(svc: ServiceFacts, mode: str | None, plan: "Plan", nodes: Mapping[str, NodeFacts],
+def apply_hints(svc: ServiceFacts, mode: str | None, plan: Plan, nodes: Mapping[str, NodeFacts],
                 events: list[str] | None = None, check_unchanged: bool = True) -> None:
     """Set the hints on slices to create/update; move unchanged slices with wrong hints to updates.
 
     `check_unchanged=False` (incremental syncs outside Auto mode) trusts unchanged slices: their hints
     depend only on their own endpoints, which did not change."""
     if mode == "auto":
-        from slicelab.controllers import topology_auto
         topology_auto.add_hints(plan, nodes, events if events is not None else [])
         return
     for rec in plan.creates + plan.updates:

@@ -15,12 +15,10 @@ Zones are visited in name order where Kubernetes iterates a Go map (random order
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
+from slicelab.controllers.plan import Plan
 from slicelab.objects import NodeFacts
-
-if TYPE_CHECKING:
-    from slicelab.controllers.endpointslices import Plan
 
 OVERLOAD_THRESHOLD = 0.2
 
@@ -77,7 +75,7 @@ def _set_hints(rec, ident, hints) -> None:
     rec.endpoints[ident] = out
 
 
-def remove_hints(plan: "Plan") -> None:
+def remove_hints(plan: Plan) -> None:
     for rec in plan.creates + plan.updates:
         for ident in list(rec.endpoints):
             if "hints" in rec.endpoints[ident]:
@@ -94,7 +92,7 @@ def remove_hints(plan: "Plan") -> None:
     plan.unchanged = still
 
 
-def add_hints(plan: "Plan", nodes: Mapping[str, NodeFacts], events: list[str]) -> None:
+def add_hints(plan: Plan, nodes: Mapping[str, NodeFacts], events: list[str]) -> None:
     """AddHints for one address type: mutate the plan's slices in place."""
     total = sum(1 for rec in plan.creates + plan.updates + plan.unchanged
                 for ep in rec.endpoints.values() if _ready(ep))
@@ -103,6 +101,18 @@ def add_hints(plan: "Plan", nodes: Mapping[str, NodeFacts], events: list[str]) -
         events.append(f"TopologyAwareHintsDisabled: {reason}")
         remove_hints(plan)
         return
+    allocated = _keep_valid_unchanged(plan, alloc)
+    allocatable = plan.creates + plan.updates
+    if not _hint_own_zones(allocatable, allocated):
+        events.append("TopologyAwareHintsDisabled: one or more endpoints do not have a zone specified")
+        remove_hints(plan)
+        return
+    _redistribute(allocatable, alloc, allocated)
+
+
+def _keep_valid_unchanged(plan: Plan, alloc: dict) -> dict[str, int]:
+    """Unchanged slices whose hints still fit keep them (counted first); the others move to updates.
+    Returns the endpoints allocated per zone so far."""
     allocated: dict[str, int] = {}
     still = []
     for rec in plan.unchanged:
@@ -114,18 +124,26 @@ def add_hints(plan: "Plan", nodes: Mapping[str, NodeFacts], events: list[str]) -
             for zone, n in by_zone.items():
                 allocated[zone] = allocated.get(zone, 0) + n
     plan.unchanged = still
-    allocatable = plan.creates + plan.updates
+    return allocated
+
+
+def _hint_own_zones(allocatable: list, allocated: dict[str, int]) -> bool:
+    """Hint each ready endpoint for its own zone (not-ready ones lose their hints); False as soon as a
+    ready endpoint has no zone."""
     for rec in allocatable:
         for ident, ep in list(rec.endpoints.items()):
             if not _ready(ep):
                 _set_hints(rec, ident, None)
                 continue
             if not ep.get("zone"):
-                events.append("TopologyAwareHintsDisabled: one or more endpoints do not have a zone specified")
-                remove_hints(plan)
-                return
+                return False
             allocated[ep["zone"]] = allocated.get(ep["zone"], 0) + 1
             _set_hints(rec, ident, _zone_hint(ep["zone"]))
+    return True
+
+
+def _redistribute(allocatable: list, alloc: dict, allocated: dict[str, int]) -> None:
+    """Zones above their maximum give endpoints (in slice order) to zones below their minimum (by name)."""
     giving, receiving = {}, {}
     for zone, (minimum, _desired, maximum) in alloc.items():
         have = allocated.get(zone, 0)
@@ -141,15 +159,16 @@ def add_hints(plan: "Plan", nodes: Mapping[str, NodeFacts], events: list[str]) -
                 return
             zone = ep.get("zone")
             if giving.get(zone, 0) > 0:
-                for target in sorted(receiving):
-                    _set_hints(rec, ident, _zone_hint(target))
-                    giving[zone] -= 1
-                    if not giving[zone]:
-                        del giving[zone]
-                    receiving[target] -= 1
-                    if not receiving[target]:
-                        del receiving[target]
-                    break
+                target = min(receiving)
+                _set_hints(rec, ident, _zone_hint(target))
+                _take_one(giving, zone)
+                _take_one(receiving, target)
+
+
+def _take_one(counts: dict[str, int], zone: str) -> None:
+    counts[zone] -= 1
+    if not counts[zone]:
+        del counts[zone]
 
 
 def _hints_by_zone(rec, allocated: dict, alloc: dict) -> dict | None:

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from slicelab.objects import PodFacts, ServiceFacts, format_time_nano, parse_time
+from slicelab.objects import ANNOTATION_TRIGGER_TIME, PodFacts, ServiceFacts, format_time_nano, parse_time
+
+
+def with_trigger_time(annotations: dict, trigger: str | None) -> dict:
+    """Set (or, with no trigger, remove) the annotation in `annotations`; returns them."""
+    if trigger:
+        annotations[ANNOTATION_TRIGGER_TIME] = trigger
+    else:
+        annotations.pop(ANNOTATION_TRIGGER_TIME, None)
+    return annotations
 
 
 class TriggerTimeTracker:
