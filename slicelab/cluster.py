@@ -31,7 +31,7 @@ from slicelab.controllers.base import Change, Controller, Key
 from slicelab.controllers.endpoints import EndpointsController
 from slicelab.controllers.endpointslices import EndpointSliceController
 from slicelab.controllers.garbage import GarbageCollector
-from slicelab.controllers.metrics import Metrics
+from slicelab.controllers.metrics import SLICE, Metrics
 from slicelab.controllers.mirroring import MirroringController
 from slicelab.errors import ManifestError, NotFoundError
 from slicelab.indexes import Indexes
@@ -81,14 +81,17 @@ class _Taken:
         return (self.namespace, name) in self.store
 
 
+def _check_max_per_slice(value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise ValueError(f"max_endpoints_per_slice must be an integer between 1 and 1000 (the "
+                         f"--max-endpoints-per-slice flag range), got {value!r}")
+
+
 class Cluster:
     """A simulated Kubernetes control plane for Services, Pods, Nodes, Endpoints and EndpointSlices."""
 
     def __init__(self, max_endpoints_per_slice: int = 100, seed: int = 0, *, start: datetime = START):
-        if isinstance(max_endpoints_per_slice, bool) or not isinstance(max_endpoints_per_slice, int) \
-                or not 1 <= max_endpoints_per_slice <= 1000:
-            raise ValueError(f"max_endpoints_per_slice must be an integer between 1 and 1000 (the "
-                             f"--max-endpoints-per-slice flag range), got {max_endpoints_per_slice!r}")
+        _check_max_per_slice(max_endpoints_per_slice)
         self.seed = seed
         self._clock = Clock(start)
         self._rng_names = random.Random(f"slicelab-names-{seed}")
@@ -124,7 +127,9 @@ class Cluster:
 
     @max_endpoints_per_slice.setter
     def max_endpoints_per_slice(self, value: int) -> None:
+        _check_max_per_slice(value)
         self._controllers["endpointslice"].max_endpoints_per_slice = value
+        self._metrics.caches[SLICE].max_per_slice = value  # desired_endpoint_slices counts with the new size
 
     def tick(self, seconds: float) -> datetime:
         """Advance the simulated clock; returns the new time."""

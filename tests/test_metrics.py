@@ -192,3 +192,21 @@ def test_the_text_format_parses_back_to_the_same_samples(seed):
                 f"# TYPE {family.name}_total counter" not in text else sample.name
             parsed.append((f"{name}{{{labels}}}" if labels else name, sample.value))
     assert _keyed(parsed) == _keyed(c.metrics().items())
+
+
+def test_a_new_maximum_per_slice_is_what_desired_slices_count_with():
+    c = web_cluster(max_per_slice=100)
+    c.apply([pod(f"a-{i}", f"10.0.0.{i + 1}", labels=WEB) for i in range(30)])
+    assert c.metrics()[f"{ES}_desired_endpoint_slices"] == 1
+    c.max_endpoints_per_slice = 10      # the playground's live change: what a restarted controller would use
+    c.apply(pod("a-30", "10.0.0.31", labels=WEB))
+    m = c.metrics()
+    assert m[f"{ES}_desired_endpoint_slices"] == 4 and m[f"{ES}_endpoints_desired"] == 31
+
+
+@pytest.mark.parametrize("bad", [0, 1001, True, 2.5, "10"])
+def test_a_maximum_per_slice_outside_the_flags_range_is_refused_live_too(bad):
+    c = web_cluster()
+    with pytest.raises(ValueError, match="between 1 and 1000"):
+        c.max_endpoints_per_slice = bad
+    assert c.max_endpoints_per_slice == 3
