@@ -3,9 +3,9 @@
 An autograded test cell in ``course/source/<assignment>/*.ipynb`` holds only calls of the functions
 below, with *literal* expected values (hidden ones between nbgrader's ``### BEGIN/END HIDDEN TESTS``)::
 
-    expect_choice("q1", q1, "ABCD")                    # form only: visible, safe to self-check
+    expect_choice("q9", q9, "ABCD")                    # form only: visible, safe to self-check
     ### BEGIN HIDDEN TESTS
-    expect("q1", q1, "B")
+    expect("q9", q9, "C")
     expect("two ready pods", endpoints_for(SVC, PODS), [{"ip": "10.0.0.1", "ready": True}])
     ### END HIDDEN TESTS
 
