@@ -72,15 +72,25 @@ def same(actual: Any, expected: Any) -> bool:
     return actual == expected
 
 
-def shape_of(value: Any) -> Any:
-    """The shape of plain data: its types, never its values (what a form check may reveal)."""
-    if type(value) is list:
-        return ["list", sorted({repr(shape_of(item)) for item in value})]
-    if type(value) is dict:
-        if set(value) == {SET_TAG}:
-            return ["set", sorted({repr(shape_of(item)) for item in value[SET_TAG]})]
-        return ["dict", sorted(value)]
-    return type(value).__name__
+def fits(actual: Any, example: Any) -> bool:
+    """Whether plain ``actual`` has the form of plain ``example``: the same types all the way down, dict
+    keys included. Emptiness is a value, not a form: an empty list, set or dict fits any of its type
+    (and an empty example admits any), and each item must fit one of the example's items."""
+    if type(actual) is not type(example):
+        return False
+    if type(actual) is list:
+        return _items_fit(actual, example)
+    if type(actual) is dict:
+        if not actual or not example:
+            return True
+        if SET_TAG in actual or SET_TAG in example:
+            return set(actual) == set(example) == {SET_TAG} and _items_fit(actual[SET_TAG], example[SET_TAG])
+        return set(actual) == set(example) and all(fits(actual[key], example[key]) for key in actual)
+    return True
+
+
+def _items_fit(items: list, examples: list) -> bool:
+    return not items or not examples or all(any(fits(item, one) for one in examples) for item in items)
 
 
 def judge(check: str, actual_plain: Any, expected: Any, hint: str = "") -> str | None:
@@ -105,9 +115,7 @@ def judge_choice(check: str, actual_plain: Any, choices: str | list[str]) -> str
 def judge_shape(check: str, actual_plain: Any, example: Any) -> str | None:
     """Form check: the answer has the shape of ``example`` (same types), whatever its values."""
     example_plain = to_plain(example, "example")
-    if type(actual_plain) is type(example_plain) and (
-        not example_plain or not actual_plain or shape_of(actual_plain) == shape_of(example_plain)
-    ):
+    if fits(actual_plain, example_plain):
         return None
     return f"{check}: expected an answer shaped like {_show(example_plain)} (your answer: {_show(actual_plain)})."
 

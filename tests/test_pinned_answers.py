@@ -118,7 +118,7 @@ def test_long_answers_are_cut_at_120_characters_in_feedback():
 
 
 def test_expect_shape_judges_types_never_values():
-    from autograder.answers import expect_shape, judge_shape, shape_of
+    from autograder.answers import expect_shape, judge_shape
     expect_shape("q", [{"ip": "10.0.0.9", "ready": False}], [{"ip": "10.0.0.1", "ready": True}])
     expect_shape("q", [], [{"ip": "x"}])
     expect_shape("q", {"a"}, {"b", "c"})
@@ -128,12 +128,15 @@ def test_expect_shape_judges_types_never_values():
                            f"(your answer: {to_plain(wrong)!r}).")
         with pytest.raises(AssertionError, match="q: expected an answer shaped like"):
             expect_shape("q", wrong, [{"ip": "10.0.0.1", "ready": True}])
-    assert shape_of([1, "a", 2]) == ["list", ["'int'", "'str'"]]
-    assert shape_of({"b": 1, "a": [True]}) == ["dict", ["a", "b"]]
-    assert shape_of(to_plain({"x", "y"})) == ["set", ["'str'"]]
-    assert shape_of(None) == "NoneType" and shape_of(1.5) == "float"
+    assert judge_shape("q", to_plain([1, "a", 2]), ["x", 0]) is None and judge_shape("q", None, 1.5) is not None
     assert judge_shape("q", to_plain({1}), {"a"}) is not None
     assert judge_shape("q", to_plain([1, "a"]), [2]) is not None
+    # the types inside a dict count too, and an empty list inside one is a value, not a form
+    assert judge_shape("q", to_plain([{"ip": 1}]), [{"ip": "10.0.0.1"}]) is not None
+    assert judge_shape("q", to_plain({"pods": [], "slices": ["x"]}), {"pods": ["10.9.9.9"], "slices": ["10.9.9.9"]}) is None
+    assert judge_shape("q", to_plain({"pods": [1]}), {"pods": ["10.9.9.9"]}) is not None
+    assert judge_shape("q", to_plain({"a": 1}), {}) is None and judge_shape("q", to_plain({}), {"a": 1}) is None
+    assert judge_shape("q", to_plain({"x"}), {"a": 1}) is not None
 
 
 def test_same_looks_inside_lists_and_dicts_for_bool_versus_int():
