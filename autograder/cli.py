@@ -221,14 +221,23 @@ def _interruptible():
 
 
 def _warn_if_readable(source: Path) -> None:
-    """On a shared machine (a hub), a world-readable course/source gives every learner the answer key."""
-    try:
-        mode = source.stat().st_mode
-    except OSError:
-        return
-    if mode & (stat.S_IROTH | stat.S_IXOTH) and os.getuid() != 0:
+    """On a shared machine (a hub), a course/source other users can reach gives every learner the answer key."""
+    if os.getuid() != 0 and reachable_by_others(source):
         print(f"autograder: WARNING: {source} (solutions and hidden tests) is readable by every user of this "
               f"machine; on a shared machine run `chmod -R o-rwx {source}`.", file=sys.stderr)
+
+
+def reachable_by_others(path: Path) -> bool:
+    """Whether a user who is neither owner nor in the group can list or enter ``path``: it must allow
+    others to read or search it, and every folder above it must let them pass (search, ``o+x``) — a
+    0700 home keeps a 0755 course/source private."""
+    try:
+        path = Path(path).resolve(strict=True)
+        if not path.stat().st_mode & (stat.S_IROTH | stat.S_IXOTH):
+            return False
+        return all(parent.stat().st_mode & stat.S_IXOTH for parent in path.parents)
+    except OSError:
+        return False
 
 
 def _shard(text: str) -> tuple[int, int]:

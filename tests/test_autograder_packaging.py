@@ -118,3 +118,30 @@ def test_binder_builds_an_image_without_the_answer_key(tmp_path, key):
                            capture_output=True, text=True, cwd=tmp_path)
     assert where.returncode == 0 and where.stdout.count(str(site)) == 2, where
     assert not list(site.glob("__editable__*")) and not list(site.glob("*.egg-link"))
+
+
+@pytest.fixture
+def open_tmp():
+    """A folder every user can pass through (pytest's own tmp_path sits in a 0700 folder)."""
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="slicelab-perm-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_the_answer_key_counts_as_reachable_only_when_every_folder_above_lets_others_pass(open_tmp):
+    from autograder.cli import reachable_by_others
+    home = open_tmp / "home" / "instructor"
+    source = home / "course" / "source"
+    source.mkdir(parents=True)
+    for folder in (open_tmp / "home", home, home / "course", source):
+        folder.chmod(0o755)
+    assert reachable_by_others(source)
+    home.chmod(0o700)                      # Debian's useradd -K HOME_MODE=0700: others cannot pass
+    assert not reachable_by_others(source)
+    home.chmod(0o711)                      # others may pass, and the course is theirs to read
+    assert reachable_by_others(source)
+    source.chmod(0o750)
+    assert not reachable_by_others(source)
+    assert not reachable_by_others(open_tmp / "missing")
