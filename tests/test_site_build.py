@@ -114,6 +114,7 @@ def test_the_site_holds_lessons_00_to_09_and_the_released_assignments(site):
         nb = nbformat.read(files / "assignments" / f"{name}.ipynb", as_version=4)
         note = next(c for c in nb.cells if c.get("id") == "site-how-to-submit")
         assert "File → Download" in note.source and "hand" in note.source and ".ipynb" in note.source
+        assert "autograder check" in note.source and "Run All" in note.source  # no terminal in a browser
         assert nb.cells.index(note) == 1, "right under the assignment's title"
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
     for lesson in LESSONS:  # the lessons are the repository's, byte for byte
