@@ -18,7 +18,8 @@ When a submission was made comes from the export: nbgrader's ``timestamp.txt`` (
 else the newest zip member's time (the LMS's clock, read in ``export_timezone``). A Canvas export
 says itself whether a submission was late (``_LATE_`` in the name, judged against the student's own
 due date in Canvas): Canvas decides *whether*, the time *by how much*; late by Canvas with no usable
-time counts as one day.
+time counts as one day. With no due date configured nothing is taken, whatever the export says: the
+record keeps ``late`` and the penalty stays 0 until the course names the due date.
 """
 from __future__ import annotations
 
@@ -111,12 +112,13 @@ def lateness(record: dict, due: datetime | None, policy: LatePenalty) -> tuple[f
         return 0.0, "on time (Canvas)"
     when, basis = submission_time(record, policy)
     seconds = max(0.0, (when - due).total_seconds()) if when is not None and due is not None else None
+    if due is None:  # no policy to apply: late or not, nothing is taken until the course names a due date
+        return None, "Canvas marked it late; no due date is configured, so no penalty" if record.get("late") \
+            else "no due date"
     if record.get("late") is True:
         if seconds:
             return seconds, f"Canvas marked it late; by how much: {basis}"
         return DAY, "Canvas marked it late; the export does not say by how much: counted as one day"
-    if due is None:
-        return None, "no due date"
     if seconds is None:
         return None, "no submission time in the export"
     return seconds, basis

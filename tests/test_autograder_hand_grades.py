@@ -144,6 +144,8 @@ def test_late_policy_grace_days_cap_and_the_exports_clock():
     assert lateness({**zipped, "late": False}, due, policy) == (0.0, "on time (Canvas)")  # Canvas knows extensions
     unknown = lateness({"late": True}, due, policy)
     assert unknown[0] == 86400 and "counted as one day" in unknown[1]
+    # no due date configured: Canvas's flag is kept in the record, but no policy takes anything
+    assert lateness({"late": True}, None, policy) == (None, "Canvas marked it late; no due date is configured, so no penalty")
     stamped = {"submitted_at": "2026-03-01 23:00:00.000000 UTC", "submitted_from": "timestamp.txt"}
     assert lateness(stamped, due, policy)[0] == 60 and lateness(stamped, None, policy) == (None, "no due date")
     assert lateness(stamped, due + timedelta(days=1), policy)[0] == 0.0  # an extension
